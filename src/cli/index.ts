@@ -1,0 +1,48 @@
+import yargs from 'yargs';
+import { formatDiagnostic, InputError } from '../diagnostics';
+import { synthCommand } from './cmds/synth';
+import { UsageError } from './run-options';
+
+/** Exit codes, as documented in the README. */
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+/** Runs the CLI; resolves to the exit code. User errors never print a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const parser = yargs([...argv])
+    .scriptName('shoot-runtimes')
+    .usage('$0 <command> [options]\n\nRenders GitOps manifests that install container runtimes onto Gardener worker pools.')
+    .option('config', { type: 'string', describe: 'The pipeline file (shoot-runtimes.dev/v1alpha1 Pipeline)' })
+    .option('input', { type: 'string', array: true, describe: 'A file or directory of Gardener manifests; repeatable. Wins over spec.sources' })
+    .option('out', { type: 'string', describe: 'The output directory. Wins over spec.output.dir' })
+    .command(synthCommand as never)
+    .demandCommand(1, 'give a command')
+    .strict()
+    .recommendCommands()
+    .showHelpOnFail(false)
+    .help()
+    .version(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof InputError) {
+      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the input; nothing was written\n`);
+      return EXIT_INVALID;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,33 @@
+import { RuntimeDefinition } from '../catalog/types';
+import { loadPipelineFile } from '../pipeline/pipeline-file';
+
+/** Options every command that runs the pipeline shares. */
+export interface RunArguments {
+  readonly config?: string;
+  readonly input?: readonly string[];
+  readonly out?: string;
+}
+
+export interface RunOptions {
+  readonly inputs: readonly string[];
+  readonly outDir: string;
+  readonly runtimes: readonly RuntimeDefinition[];
+}
+
+/** The command line was used wrongly: exit 2 with usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Flags win over the pipeline file: `--input ?? spec.sources`, `--out ?? spec.output.dir`. */
+export function resolveRunOptions(args: RunArguments): RunOptions {
+  const pipeline = args.config !== undefined ? loadPipelineFile(args.config) : undefined;
+  const inputs = args.input?.length ? args.input : pipeline?.sources;
+  const outDir = args.out ?? pipeline?.outputDir;
+  if (!inputs || inputs.length === 0) throw new UsageError('no inputs: give --input PATH or --config with spec.sources');
+  if (!outDir) throw new UsageError('no output directory: give --out DIR or --config with spec.output.dir');
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [] };
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { RuntimeDefinition } from '../catalog/types';
+import { installerEnvironment } from '../installer/environment';
+import { CRI_NAME_LABEL, ContainerRuntime, Taint, compareStrings } from '../model/container-runtime';
+import { InstallerSupport } from './installer-support';
+import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, runtimeLabels } from './labels';
+
+/** The image the installer script runs in: busybox has sh, awk, flock and nsenter. */
+export const DEFAULT_INSTALLER_IMAGE = 'docker.io/library/busybox:1.36.1';
+
+/** Where the host's directories appear inside the installer containers. */
+const HOST_ROOT = '/host';
+const ARTIFACT_DIR = '/artifacts';
+const SCRIPT_DIR = '/scripts';
+const CONTAINERD_CONFIG_DIR = '/etc/containerd';
+/** Host directory of the node-local lock every installer takes around containerd changes. */
+const LOCK_DIR = '/run/shoot-runtimes';
+
+export interface InstallerDaemonSetProps {
+  readonly runtime: ContainerRuntime;
+  readonly definition: RuntimeDefinition;
+  /** The shared script ConfigMap and ServiceAccount. */
+  readonly support: InstallerSupport;
+  /** The runtime's own configuration file (e.g. runsc.toml). @default - none */
+  readonly runtimeConfig?: string;
+  /** @default DEFAULT_INSTALLER_IMAGE */
+  readonly installerImage?: string;
+}
+
+/**
+ * The DaemonSet that installs one ContainerRuntime on exactly its pool's nodes: an unprivileged
+ * init container copies the runtime's files out of its image, a privileged init container runs
+ * the installer script (the only thing that writes to the host), and an unprivileged container
+ * stays to verify, read-only, that the installation is still in place.
+ */
+export class InstallerDaemonSet extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: InstallerDaemonSetProps) {
+    super(scope, id);
+    const { runtime, definition, support } = props;
+    const installerImage = props.installerImage ?? DEFAULT_INSTALLER_IMAGE;
+    this.name = runtime.name;
+    this.namespace = support.namespace;
+
+    const env = installerEnvironment(runtime, definition, props.runtimeConfig);
+    const envOf = (extra: Record<string, string>) => {
+      const all = { ...env, ...extra };
+      return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
+    };
+    const labels = runtimeLabels(runtime.name, runtime.type, runtime.pool);
+    const checksum = createHash('sha256')
+      .update(JSON.stringify([support.script, envOf({}), definition.image, definition.files, installerImage]))
+      .digest('hex');
+
+    const hostMounts = [
+      { name: 'host-binary-path', hostPath: runtime.binaryPath, type: 'DirectoryOrCreate' },
+      { name: 'host-containerd-config', hostPath: CONTAINERD_CONFIG_DIR, type: 'Directory' },
+    ];
+    const lockMount = { name: 'host-lock', hostPath: LOCK_DIR, type: 'DirectoryOrCreate' };
+    const scriptMount = { name: 'installer-script', mountPath: SCRIPT_DIR, readOnly: true };
+    const mountOf = (m: { name: string; hostPath: string }, readOnly: boolean) => ({
+      name: m.name, mountPath: HOST_ROOT + m.hostPath, ...(readOnly ? { readOnly } : {}),
+    });
+    const script = `${SCRIPT_DIR}/${InstallerSupport.SCRIPT_KEY}`;
+    const unprivileged = {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+    };
+    const resources = (memory: string) => ({
+      requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+      limits: { memory: k8s.Quantity.fromString(memory) },
+    });
+
+    new k8s.KubeDaemonSet(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: {
+        selector: { matchLabels: { [INSTALLER_SELECTOR_LABEL]: runtime.name } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+          spec: {
+            serviceAccountName: support.name,
+            automountServiceAccountToken: false,
+            priorityClassName: 'system-node-critical',
+            // The default restart goes through the host's systemd: nsenter into PID 1's namespaces.
+            hostPid: true,
+            nodeSelector: { ...runtime.nodeSelector, [CRI_NAME_LABEL]: 'containerd' },
+            tolerations: tolerationsFor(runtime.taints),
+            terminationGracePeriodSeconds: 5,
+            initContainers: [
+              {
+                name: 'fetch',
+                image: definition.image,
+                imagePullPolicy: 'IfNotPresent',
+                // argv, not a shell: paths stay data.
+                command: ['cp', ...definition.files, `${ARTIFACT_DIR}/`],
+                securityContext: unprivileged,
+                resources: resources('64Mi'),
+                volumeMounts: [{ name: 'artifacts', mountPath: ARTIFACT_DIR }],
+              },
+              {
+                name: 'install',
+                image: installerImage,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', script, 'install'],
+                env: envOf({ ARTIFACT_DIR, HOST_ROOT }),
+                securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsUser: 0 },
+                resources: resources('128Mi'),
+                volumeMounts: [
+                  scriptMount,
+                  { name: 'artifacts', mountPath: ARTIFACT_DIR, readOnly: true },
+                  ...[...hostMounts, lockMount].map((m) => mountOf(m, false)),
+                ],
+              },
+            ],
+            containers: [{
+              name: 'verify',
+              image: installerImage,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', script, 'watch'],
+              env: envOf({ HOST_ROOT }),
+              livenessProbe: {
+                exec: { command: ['/bin/sh', script, 'verify'] },
+                periodSeconds: 60,
+                timeoutSeconds: 10,
+                failureThreshold: 3,
+              },
+              securityContext: unprivileged,
+              resources: resources('32Mi'),
+              volumeMounts: [scriptMount, ...hostMounts.map((m) => mountOf(m, true))],
+            }],
+            volumes: [
+              { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },
+              { name: 'artifacts', emptyDir: {} },
+              ...[...hostMounts, lockMount].map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } })),
+            ],
+          },
+        },
+      },
+    });
+  }
+}
+
+/**
+ * Tolerations for the pool's taints, so the installer lands on a dedicated pool. When the taints
+ * are unknown (ContainerRuntime input), tolerate every taint: the node selector already pins the
+ * pods to the pool.
+ */
+export function tolerationsFor(taints: readonly Taint[] | undefined): k8s.Toleration[] {
+  if (taints === undefined) return [{ operator: 'Exists' }];
+  return taints.map((t) => (t.value === undefined
+    ? { key: t.key, operator: 'Exists', effect: t.effect }
+    : { key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
+}
+

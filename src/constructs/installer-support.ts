@@ -1,0 +1,36 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { installerScript } from '../installer/script';
+import { MANAGED_BY } from './labels';
+
+export interface InstallerSupportProps {
+  /** @default 'kube-system' */
+  readonly namespace?: string;
+  /** Name of the ConfigMap holding the script and of the ServiceAccount. @default 'shoot-runtimes-installer' */
+  readonly name?: string;
+  /** The installer script. @default - the script bundled with shoot-runtimes (src/installer/install.sh) */
+  readonly script?: string;
+}
+
+/**
+ * What every installer DaemonSet of a cluster shares: the script in one ConfigMap (every
+ * per-runtime value reaches it through the environment) and a ServiceAccount without a token.
+ */
+export class InstallerSupport extends Construct {
+  /** The key of the script in the ConfigMap. */
+  public static readonly SCRIPT_KEY = 'install.sh';
+
+  public readonly namespace: string;
+  public readonly name: string;
+  public readonly script: string;
+
+  constructor(scope: Construct, id: string, props: InstallerSupportProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? 'kube-system';
+    this.name = props.name ?? 'shoot-runtimes-installer';
+    this.script = props.script ?? installerScript();
+    const metadata = { name: this.name, namespace: this.namespace, labels: { ...MANAGED_BY } };
+    new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [InstallerSupport.SCRIPT_KEY]: this.script } });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+  }
+}

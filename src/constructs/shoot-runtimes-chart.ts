@@ -1,0 +1,68 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { RuntimeDefinition } from '../catalog/types';
+import { ContainerRuntime, ShootRef, runtimeNodeLabel } from '../model/container-runtime';
+import { ContainerRuntimeInstallation, overheadOf } from './container-runtime-installation';
+import { InstallerSupport } from './installer-support';
+import { MANAGED_BY } from './labels';
+
+/** One ContainerRuntime with what the chart needs to install it. */
+export interface ResolvedContainerRuntime {
+  readonly runtime: ContainerRuntime;
+  readonly definition: RuntimeDefinition;
+  /** @default - none */
+  readonly runtimeConfig?: string;
+}
+
+export interface ShootRuntimesChartProps {
+  readonly shoot: ShootRef;
+  /** The shoot's ContainerRuntimes, in a stable order. */
+  readonly runtimes: readonly ResolvedContainerRuntime[];
+  /** @default DEFAULT_INSTALLER_IMAGE */
+  readonly installerImage?: string;
+}
+
+/**
+ * Everything one shoot needs: the shared installer support, a ContainerRuntimeInstallation per
+ * ContainerRuntime, and once per class a shoot-wide RuntimeClass that selects Gardener's runtime
+ * label, so that workloads written for Gardener's own extensions (`runtimeClassName: gvisor`) keep
+ * working. The chart has no namespace: RuntimeClasses are cluster-scoped and namespaced objects
+ * name theirs explicitly.
+ */
+export class ShootRuntimesChart extends Chart {
+  public readonly installations: readonly ContainerRuntimeInstallation[];
+
+  constructor(scope: Construct, id: string, props: ShootRuntimesChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    if (props.runtimes.length === 0) {
+      this.installations = [];
+      return;
+    }
+    const support = new InstallerSupport(this, 'InstallerSupport');
+    this.installations = props.runtimes.map(({ runtime, definition, runtimeConfig }) =>
+      new ContainerRuntimeInstallation(this, runtime.name, {
+        runtime, definition, support, runtimeConfig, installerImage: props.installerImage,
+      }));
+
+    const shootWide = new Map<string, { type: string; definition: RuntimeDefinition }>();
+    for (const { runtime, definition } of props.runtimes) {
+      for (const c of definition.classes) {
+        const seen = shootWide.get(c.name);
+        if (seen && seen.type !== runtime.type) {
+          this.node.addValidation({
+            validate: () => [`RuntimeClass "${c.name}" would select both types "${seen.type}" and "${runtime.type}": use one spelling of the type per shoot`],
+          });
+        }
+        shootWide.set(c.name, { type: runtime.type, definition });
+        if (seen) continue;
+        new k8s.KubeRuntimeClass(this, `Class-${c.name}`, {
+          metadata: { name: c.name, labels: { ...MANAGED_BY, 'shoot-runtimes.dev/runtime-type': runtime.type } },
+          handler: c.handler,
+          overhead: overheadOf(c),
+          scheduling: { nodeSelector: { [runtimeNodeLabel(runtime.type)]: 'true' } },
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import * as path from 'path';
+import { RuntimeDefinition, RuntimeOptionValue } from '../catalog/types';
+import { ContainerRuntime } from '../model/container-runtime';
+import { tomlKey, tomlValue } from './toml';
+
+/**
+ * Everything the installer script needs for one ContainerRuntime, as environment variables: the
+ * script's text never changes with the runtime (docs/installer.md documents each variable).
+ */
+export function installerEnvironment(
+  runtime: ContainerRuntime, definition: RuntimeDefinition, runtimeConfig?: string,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    BINARY_PATH: runtime.binaryPath,
+    POOL_NAME: runtime.pool,
+    RUNTIME_FILES: definition.files.map((file) => path.posix.basename(file)).join('\n'),
+    RUNTIME_HANDLERS: definition.classes.map((c) => c.handler).join(' '),
+    RUNTIME_NAME: runtime.type,
+    RUNTIME_TABLES: runtimeTables(definition, runtime.binaryPath),
+  };
+  if (definition.config && runtimeConfig !== undefined) {
+    env.RUNTIME_CONFIG_PATH = definition.config.path;
+    env.RUNTIME_CONFIG_CONTENT = runtimeConfig;
+  }
+  return env;
+}
+
+/**
+ * The handlers' containerd tables, with headers relative to the CRI runtimes table; the script
+ * puts them under the plugin path of the node's config version.
+ */
+export function runtimeTables(definition: RuntimeDefinition, binaryPath: string): string {
+  const blocks = definition.classes.map((c) => {
+    const lines = [`[${tomlKey(c.handler)}]`, `runtime_type = ${tomlValue(c.runtimeType)}`];
+    const options = Object.entries(c.options ?? {});
+    if (options.length > 0) {
+      lines.push('', `[${tomlKey(c.handler)}.options]`);
+      for (const [key, value] of options) lines.push(`${tomlKey(key)} = ${tomlValue(substitute(value, binaryPath))}`);
+    }
+    return lines.join('\n');
+  });
+  return `${blocks.join('\n\n')}\n`;
+}
+
+function substitute(value: RuntimeOptionValue, binaryPath: string): RuntimeOptionValue {
+  return typeof value === 'string' ? value.split('${binaryPath}').join(binaryPath) : value;
+}

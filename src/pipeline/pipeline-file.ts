@@ -1,0 +1,66 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RuntimeDefinition } from '../catalog/types';
+import { DiagnosticCollector } from '../diagnostics';
+import { parseDocuments } from '../sources/documents';
+import { field, fieldAt } from '../sources/fields';
+import { parseRuntimeOverrides } from './runtime-overrides';
+
+export const PIPELINE_API_VERSION = 'shoot-runtimes.dev/v1alpha1';
+
+/** The declarative pipeline file, with every path resolved against the file's directory. */
+export interface PipelineFile {
+  readonly file: string;
+  readonly name: string;
+  readonly sources: readonly string[];
+  /** @default - none: the command line must give --out */
+  readonly outputDir?: string;
+  readonly runtimes: readonly RuntimeDefinition[];
+  /** `spec.gitops`, kept as written for the GitOps stage. */
+  readonly gitops?: unknown;
+}
+
+/** Loads and checks a pipeline file; throws an InputError naming every problem. */
+export function loadPipelineFile(file: string): PipelineFile {
+  const problems = new DiagnosticCollector();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    problems.add({ origin: { file, line: 0 }, message: 'cannot read the pipeline file' });
+    problems.throwIfAny();
+    throw new Error('unreachable');
+  }
+  const documents = parseDocuments(file, text, problems);
+  problems.throwIfAny();
+  const origin = documents[0]?.origin ?? { file, line: 1 };
+  const doc = documents[0]?.content;
+  const name = fieldAt(doc, 'metadata', 'name');
+  const report = (p: string, message: string) => problems.add({ origin, subject: `Pipeline ${typeof name === 'string' ? name : '?'}`, path: p, message });
+  if (documents.length !== 1) report('', 'the pipeline file must hold exactly one document');
+  if (field(doc, 'apiVersion') !== PIPELINE_API_VERSION || field(doc, 'kind') !== 'Pipeline') {
+    report('', `must be apiVersion ${PIPELINE_API_VERSION}, kind Pipeline`);
+  }
+  if (typeof name !== 'string' || name === '') report('metadata.name', 'is required');
+
+  const baseDir = path.dirname(file);
+  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(baseDir, p));
+  const sources = fieldAt(doc, 'spec', 'sources');
+  if (!Array.isArray(sources) || sources.length === 0 || sources.some((s) => typeof s !== 'string' || s === '')) {
+    report('spec.sources', 'must list paths (files or directories), relative to the pipeline file');
+  }
+  const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
+  if (outputDir !== undefined && (typeof outputDir !== 'string' || outputDir === '')) {
+    report('spec.output.dir', 'must be a path relative to the pipeline file');
+  }
+  const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
+  problems.throwIfAny();
+  return {
+    file,
+    name: name as string,
+    sources: (sources as string[]).map(resolve),
+    outputDir: typeof outputDir === 'string' ? resolve(outputDir) : undefined,
+    runtimes,
+    gitops: fieldAt(doc, 'spec', 'gitops'),
+  };
+}

@@ -1,0 +1,70 @@
+import { Catalog } from '../catalog';
+import { renderRuntimeConfig } from '../catalog/runtime-config';
+import { RuntimeDefinition } from '../catalog/types';
+import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
+import { DiagnosticCollector } from '../diagnostics';
+import { ShootRef } from '../model/container-runtime';
+import { RenderedFile, renderShoot } from '../output/render';
+import { readContainerRuntimes } from '../sources';
+import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
+
+/** What one run of the pipeline works on. */
+export interface PipelineOptions {
+  /** Files or directories of Gardener manifests. */
+  readonly inputs: readonly string[];
+  /** Catalog overrides and additions (the pipeline file's `spec.runtimes`). @default - none */
+  readonly runtimes?: readonly RuntimeDefinition[];
+}
+
+/** Counts for the run's summary line. */
+export interface PipelineSummary {
+  readonly shoots: number;
+  readonly pools: number;
+  readonly runtimes: number;
+  /** Documents of other kinds than Shoot and ContainerRuntime. */
+  readonly skippedDocuments: number;
+}
+
+export interface PipelineResult {
+  /** Every file of the output tree, sorted by path. */
+  readonly files: readonly RenderedFile[];
+  readonly summary: PipelineSummary;
+}
+
+/**
+ * The pipeline, all stages in order: read sources -> ContainerRuntime model -> check and resolve
+ * against the catalog -> one chart per shoot -> YAML files. Pure: it writes nothing, and throws an
+ * InputError carrying every problem of the inputs.
+ */
+export function runPipeline(options: PipelineOptions): PipelineResult {
+  const problems = new DiagnosticCollector();
+  const catalog = Catalog.withOverrides(options.runtimes);
+  const model = readContainerRuntimes(options.inputs, problems);
+
+  const byShoot = new Map<string, ResolvedContainerRuntime[]>(model.shoots.map((key) => [key, []]));
+  const pools = new Set<string>();
+  for (const runtime of model.runtimes) {
+    const definition = checkContainerRuntime(runtime, catalog, problems);
+    if (!definition) continue;
+    const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
+    const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
+    byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
+    pools.add(`${key}/${runtime.pool}`);
+  }
+  for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
+  problems.throwIfAny();
+
+  const files: RenderedFile[] = [];
+  for (const [key, runtimes] of byShoot) {
+    files.push(...renderShoot(shootOf(key), runtimes));
+  }
+  return {
+    files,
+    summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
+  };
+}
+
+function shootOf(key: string): ShootRef {
+  const [projectNamespace, name] = key.split('/');
+  return { projectNamespace, name };
+}

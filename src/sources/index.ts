@@ -1,0 +1,64 @@
+import { DiagnosticCollector } from '../diagnostics';
+import { ContainerRuntime, compareContainerRuntimes, shootKey } from '../model/container-runtime';
+import { CONTAINER_RUNTIME_API_VERSION, containerRuntimeOfObject } from './container-runtime-object';
+import { SourceDocument, readDocuments } from './documents';
+import { field, fieldAt } from './fields';
+import { SHOOT_API_VERSION, containerRuntimesOfShoot } from './shoot';
+
+export { SourceDocument, parseDocuments, listInputFiles } from './documents';
+
+/** What the read and model stages found in the inputs. */
+export interface ModelResult {
+  /** Every ContainerRuntime, sorted by project namespace, shoot, pool and type. */
+  readonly runtimes: readonly ContainerRuntime[];
+  /** Every shoot that appeared in the inputs, runtimes or not, as `namespace/name`, sorted. */
+  readonly shoots: readonly string[];
+  /** Documents of other kinds, skipped. */
+  readonly skipped: number;
+}
+
+/** Reads every input path and turns its Shoots and ContainerRuntimes into the model. */
+export function readContainerRuntimes(paths: readonly string[], problems: DiagnosticCollector): ModelResult {
+  return modelContainerRuntimes(readDocuments(paths, problems), problems);
+}
+
+/** The model stage: documents in, ContainerRuntimes out, other kinds counted as skipped. */
+export function modelContainerRuntimes(documents: readonly SourceDocument[], problems: DiagnosticCollector): ModelResult {
+  const runtimes: ContainerRuntime[] = [];
+  const shoots = new Set<string>();
+  let skipped = 0;
+  for (const { content, origin } of documents) {
+    const apiVersion = field(content, 'apiVersion');
+    const kind = field(content, 'kind');
+    if (apiVersion === SHOOT_API_VERSION && kind === 'Shoot') {
+      const found = containerRuntimesOfShoot(content, origin, problems);
+      const namespace = fieldAt(content, 'metadata', 'namespace');
+      const name = fieldAt(content, 'metadata', 'name');
+      if (typeof namespace === 'string' && typeof name === 'string') shoots.add(`${namespace}/${name}`);
+      runtimes.push(...found);
+    } else if (apiVersion === CONTAINER_RUNTIME_API_VERSION && kind === 'ContainerRuntime') {
+      const found = containerRuntimeOfObject(content, origin, problems);
+      found.forEach((runtime) => shoots.add(shootKey(runtime.shoot)));
+      runtimes.push(...found);
+    } else {
+      skipped++;
+    }
+  }
+  runtimes.sort(compareContainerRuntimes);
+  reportDuplicates(runtimes, problems);
+  return { runtimes, shoots: [...shoots].sort(), skipped };
+}
+
+/** Two inputs asking for the same runtime type on the same pool of the same shoot. */
+function reportDuplicates(sorted: readonly ContainerRuntime[], problems: DiagnosticCollector): void {
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    if (compareContainerRuntimes(a, b) === 0) {
+      problems.add({
+        origin: b.origin,
+        subject: `ContainerRuntime ${b.type}-${b.pool} of shoot ${shootKey(b.shoot)}`,
+        message: `is declared twice (also at ${a.origin.file}:${a.origin.line})`,
+      });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { DiagnosticCollector } from '../diagnostics';
+import {
+  Architecture, ContainerRuntime, GARDENER_BINARY_PATH, Origin, Taint, poolSelector,
+} from '../model/container-runtime';
+import { field, fieldAt, isObject } from './fields';
+
+export const SHOOT_API_VERSION = 'core.gardener.cloud/v1beta1';
+
+const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+
+/**
+ * The ContainerRuntimes gardenlet derives from a Shoot: one per worker pool per entry of the
+ * pool's `cri.containerRuntimes`, named `<type>-<pool>`, installed to Gardener's binaryPath on the
+ * nodes that carry the pool's label.
+ */
+export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problems: DiagnosticCollector): ContainerRuntime[] {
+  const name = fieldAt(shoot, 'metadata', 'name');
+  const namespace = fieldAt(shoot, 'metadata', 'namespace');
+  const subject = `Shoot ${namespace ?? '?'}/${name ?? '?'}`;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
+  if (typeof name !== 'string' || name === '') return report('metadata.name', 'is required'), [];
+  if (typeof namespace !== 'string' || namespace === '') {
+    return report('metadata.namespace', 'is required (the project namespace, e.g. garden-dev)'), [];
+  }
+  const workers = fieldAt(shoot, 'spec', 'provider', 'workers');
+  if (workers === undefined) return [];
+  if (!Array.isArray(workers)) return report('spec.provider.workers', 'must be a list'), [];
+
+  const runtimes: ContainerRuntime[] = [];
+  workers.forEach((worker, i) => {
+    const at = `spec.provider.workers[${i}]`;
+    const pool = field(worker, 'name');
+    if (typeof pool !== 'string' || pool === '') return report(`${at}.name`, 'is required');
+    const entries = fieldAt(worker, 'cri', 'containerRuntimes');
+    if (entries === undefined || entries === null) return;
+    if (!Array.isArray(entries)) return report(`${at}.cri.containerRuntimes`, 'must be a list');
+    const taints = readTaints(field(worker, 'taints'), `${at}.taints`, report);
+    const architecture = (fieldAt(worker, 'machine', 'architecture') ?? 'amd64') as Architecture;
+    entries.forEach((entry, j) => {
+      const type = field(entry, 'type');
+      if (typeof type !== 'string' || type === '') {
+        return report(`${at}.cri.containerRuntimes[${j}].type`, 'is required');
+      }
+      runtimes.push({
+        name: `${type}-${pool}`,
+        type,
+        shoot: { projectNamespace: namespace, name },
+        pool,
+        binaryPath: GARDENER_BINARY_PATH,
+        nodeSelector: poolSelector(pool),
+        taints,
+        architecture,
+        providerConfig: field(entry, 'providerConfig'),
+        origin,
+      });
+    });
+  });
+  return runtimes;
+}
+
+function readTaints(value: unknown, at: string, report: (path: string, message: string) => void): Taint[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return report(at, 'must be a list'), [];
+  const taints: Taint[] = [];
+  value.forEach((taint, i) => {
+    const key = field(taint, 'key');
+    const effect = field(taint, 'effect');
+    const taintValue = field(taint, 'value');
+    if (!isObject(taint) || typeof key !== 'string' || key === '') return report(`${at}[${i}].key`, 'is required');
+    if (typeof effect !== 'string' || !TAINT_EFFECTS.has(effect)) {
+      return report(`${at}[${i}].effect`, `must be one of ${[...TAINT_EFFECTS].join(', ')}`);
+    }
+    if (taintValue !== undefined && typeof taintValue !== 'string') return report(`${at}[${i}].value`, 'must be a string');
+    taints.push({ key, effect: effect as Taint['effect'], ...(taintValue ? { value: taintValue } : {}) });
+  });
+  return taints;
+}

@@ -1,0 +1,70 @@
+import * as path from 'path';
+import { Catalog } from '../catalog';
+import { RuntimeDefinition } from '../catalog/types';
+import { DiagnosticCollector } from '../diagnostics';
+import { ContainerRuntime, shootKey } from '../model/container-runtime';
+
+/** Gardener's limit on worker pool names. */
+const MAX_POOL_NAME = 15;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Characters a binaryPath may hold: it reaches hostPath mounts and the installer's environment. */
+const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
+
+/**
+ * Checks one ContainerRuntime against the rules of the input and finds its catalog entry;
+ * `undefined` (with the problems reported) when it cannot be installed.
+ */
+export function checkContainerRuntime(
+  runtime: ContainerRuntime, catalog: Catalog, problems: DiagnosticCollector,
+): RuntimeDefinition | undefined {
+  const subject = `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`;
+  const before = problems.count;
+  const report = (message: string) => problems.add({ origin: runtime.origin, subject, message });
+
+  if (!DNS_LABEL.test(runtime.pool) || runtime.pool.length > MAX_POOL_NAME) {
+    report(`worker pool name "${runtime.pool}" must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
+  }
+  if (!DNS_LABEL.test(runtime.type)) {
+    report(`runtime type "${runtime.type}" must be a DNS label (lowercase letters, digits, '-')`);
+  }
+  const { binaryPath } = runtime;
+  if (!path.posix.isAbsolute(binaryPath) || path.posix.normalize(binaryPath) !== binaryPath
+    || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath)) {
+    report(`binaryPath "${binaryPath}" must be an absolute, normalized path of letters, digits, '.', '_', '-' and '/', not "/"`);
+  }
+  const definition = catalog.find(runtime.type);
+  if (!definition) {
+    report(`unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
+    return undefined;
+  }
+  if (runtime.architecture && !definition.architectures.includes(runtime.architecture)) {
+    report(`runtime type "${runtime.type}" does not support the pool's architecture ${runtime.architecture} (supports: ${definition.architectures.join(', ')})`);
+  }
+  return problems.count === before ? definition : undefined;
+}
+
+/**
+ * Names generated for one shoot must not collide: a per-pool class `<class>-<pool>` of one runtime
+ * may equal another's, and a shoot-wide class may be claimed by two spellings of a type.
+ */
+export function checkGeneratedNames(
+  runtimes: readonly { runtime: ContainerRuntime; definition: RuntimeDefinition }[], problems: DiagnosticCollector,
+): void {
+  const owners = new Map<string, ContainerRuntime>();
+  const claim = (name: string, runtime: ContainerRuntime, sameTypeIsFine: boolean) => {
+    const owner = owners.get(name);
+    if (!owner) return void owners.set(name, runtime);
+    if (sameTypeIsFine && owner.type === runtime.type) return;
+    problems.add({
+      origin: runtime.origin,
+      subject: `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`,
+      message: `RuntimeClass "${name}" is also generated for ContainerRuntime ${owner.name} (${owner.origin.file}:${owner.origin.line})`,
+    });
+  };
+  for (const { runtime, definition } of runtimes) {
+    for (const c of definition.classes) {
+      claim(c.name, runtime, true);
+      claim(`${c.name}-${runtime.pool}`, runtime, false);
+    }
+  }
+}

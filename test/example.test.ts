@@ -1,0 +1,57 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { ROOT } from './support/cli';
+import { readTree, tempDir } from './support/fixtures';
+
+/** kubernetes-models 4.x: offline JSON-schema validation of Kubernetes 1.33 objects. */
+const MODELS: Record<string, () => { new (o: unknown): { validate(): void } }> = {
+  'apps/v1/DaemonSet': () => require('kubernetes-models/apps/v1/DaemonSet').DaemonSet,
+  'node.k8s.io/v1/RuntimeClass': () => require('kubernetes-models/node.k8s.io/v1/RuntimeClass').RuntimeClass,
+  'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
+  'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
+};
+
+const DIST = path.join(ROOT, 'dist');
+const shootDirs = Object.keys(readTree(DIST))
+  .filter((f) => f.endsWith('/kustomization.yaml'))
+  .map((f) => path.dirname(f));
+
+test('the example renders every kind of case the README promises', () => {
+  expect(shootDirs).toEqual(expect.arrayContaining([
+    'shoots/garden-dev/alpha', 'shoots/garden-dev/beta', 'shoots/garden-ml/training', 'shoots/garden-ml/notebooks', 'shoots/garden-ops/edge',
+  ]));
+});
+
+test.each(shootDirs)('kubectl kustomize builds %s, and every object it yields passes its schema', (dir) => {
+  const built = execFileSync('kubectl', ['kustomize', path.join(DIST, dir)], { encoding: 'utf8' });
+  const objects = yaml.loadAll(built) as { apiVersion: string; kind: string }[];
+  const listed = (yaml.load(fs.readFileSync(path.join(DIST, dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] }).resources;
+  expect(objects).toHaveLength(listed.length);
+  expect(listed.sort()).toEqual(fs.readdirSync(path.join(DIST, dir)).filter((f) => f !== 'kustomization.yaml').sort());
+  for (const object of objects) {
+    const model = MODELS[`${object.apiVersion}/${object.kind}`];
+    expect(model).toBeDefined();
+    expect(() => new (model())(object).validate()).not.toThrow();
+  }
+});
+
+test('a schema violation is caught by the validation used above', () => {
+  const file = path.join(DIST, 'shoots/garden-dev/beta/daemonset-gvisor-graviton.yaml');
+  const ds = yaml.load(fs.readFileSync(file, 'utf8')) as any;
+  ds.spec.template.spec.containers[0].securityContext.runAsUser = 'root';
+  expect(() => new (MODELS['apps/v1/DaemonSet']())(ds).validate()).toThrow(/runAsUser must be integer/);
+});
+
+test('cdk8s synth (cdk8s.yaml) renders the same tree as shoot-runtimes synth', () => {
+  const out = path.join(tempDir(), 'cdk8s-out');
+  execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['synth', '--output', out], { cwd: ROOT, encoding: 'utf8' });
+  expect(readTree(out)).toEqual(readTree(DIST));
+});
+
+test('imports/ is what cdk8s import generates from crds/ today', () => {
+  const dir = tempDir();
+  execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', path.join(ROOT, 'crds/containerruntime.yaml'), '-l', 'typescript', '-o', dir], { cwd: dir, encoding: 'utf8' });
+  expect(readTree(dir)).toEqual(readTree(path.join(ROOT, 'imports')));
+});
