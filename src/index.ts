@@ -12,5 +12,7 @@ export { renderRuntimeConfig } from './catalog/runtime-config';
 export { runPipeline, PipelineOptions, PipelineResult, PipelineSummary } from './pipeline/run';
 export { loadPipelineFile, PipelineFile } from './pipeline/pipeline-file';
 export { renderShoot, RenderedFile, shootDirectory, toYaml } from './output/render';
-export { writeTree } from './output/write';
+export { applyPlan, WriteResult } from './output/write';
+export { planTree, TreePlan } from './output/plan';
+export { checkReport } from './output/check';
 export { Diagnostic, InputError, formatDiagnostic } from './diagnostics';

@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { formatDiagnostic, InputError } from '../diagnostics';
+import { CheckFailed, checkCommand } from './cmds/check';
 import { synthCommand } from './cmds/synth';
 import { UsageError } from './run-options';
 
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('input', { type: 'string', array: true, describe: 'A file or directory of Gardener manifests; repeatable. Wins over spec.sources' })
     .option('out', { type: 'string', describe: 'The output directory. Wins over spec.output.dir' })
     .command(synthCommand as never)
+    .command(checkCommand as never)
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
@@ -33,6 +35,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof InputError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the input; nothing was written\n`);
+      return EXIT_INVALID;
+    }
+    if (error instanceof CheckFailed) {
+      process.stderr.write(`check: ${error.message}\n`);
       return EXIT_INVALID;
     }
     if (error instanceof UsageError) {

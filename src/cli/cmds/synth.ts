@@ -1,5 +1,6 @@
 import { CommandModule } from 'yargs';
-import { writeTree } from '../../output/write';
+import { planTree } from '../../output/plan';
+import { applyPlan } from '../../output/write';
 import { runPipeline } from '../../pipeline/run';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
@@ -12,10 +13,10 @@ export const synthCommand: CommandModule<{}, RunArguments> = {
   handler: (args) => {
     const options = resolveRunOptions(args);
     const { files, summary } = runPipeline(options);
-    const { written, unchanged } = writeTree(options.outDir, files);
+    const { written, unchanged, removed } = applyPlan(options.outDir, planTree(options.outDir, files));
     process.stderr.write(
       `synth: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
-      + `${written} files written, ${unchanged} unchanged; ${summary.skippedDocuments} documents skipped\n`,
+      + `${written} files written, ${unchanged} unchanged, ${removed} removed; ${summary.skippedDocuments} documents skipped\n`,
     );
   },
 };

@@ -1,0 +1,64 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The tool's own state inside the output directory: the ownership record and the journal. */
+export const STATE_DIR = '.shoot-runtimes';
+
+/** What the tool wrote: every file's path (relative to the output root) and the sha256 of its bytes. */
+export interface OwnershipRecord {
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** A synth in progress: what it is about to write and remove. Present only while a synth runs (or died). */
+export interface Journal {
+  readonly writes: readonly string[];
+  readonly removes: readonly string[];
+}
+
+/** The record's path; each shard keeps its own so shards never delete each other's files. */
+export function recordPath(shard?: string): string {
+  return `${STATE_DIR}/owned${shard ? `.${shard}` : ''}.json`;
+}
+
+export function journalPath(shard?: string): string {
+  return `${STATE_DIR}/journal${shard ? `.${shard}` : ''}.json`;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The record as synth writes it: stable text, sorted paths. */
+export function recordText(files: ReadonlyMap<string, string>): string {
+  const sorted: Record<string, string> = {};
+  for (const p of [...files.keys()].sort()) sorted[p] = sha256(files.get(p)!);
+  return `${JSON.stringify({ files: sorted }, null, 2)}\n`;
+}
+
+export function readJson<T>(outDir: string, rel: string): T | undefined {
+  const file = path.join(outDir, rel);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${file} is not valid JSON: it belongs to shoot-runtimes; restore it from version control`);
+  }
+}
+
+/**
+ * Every path the tool may consider its own: the record, plus what an interrupted synth had
+ * planned (its journal), so that files written by a killed run are cleaned up too.
+ */
+export function ownedPaths(outDir: string, shard?: string): { owned: Set<string>; interrupted: boolean } {
+  const record = readJson<OwnershipRecord>(outDir, recordPath(shard));
+  const journal = readJson<Journal>(outDir, journalPath(shard));
+  const owned = new Set(Object.keys(record?.files ?? {}));
+  for (const p of [...(journal?.writes ?? []), ...(journal?.removes ?? [])]) owned.add(p);
+  return { owned, interrupted: journal !== undefined };
+}
