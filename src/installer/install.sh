@@ -617,7 +617,9 @@ function load_wanted(    j, n, k, ok, i, seen, cnt) {
 		if ((Hp["w", j]) in seen) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] is defined twice")
 		seen[Hp["w", j]] = 1
 	}
+	for (j = 1; j <= Hn["w"]; j++) if (index(Hp["w", j], "\\")) fail("RUNTIME_TABLES: line " Hl["w", j] ": table name [" Hp["w", j] "] needs escapes; containerd 1.x cannot read escaped keys")
 	for (n = 1; n <= En["w"]; n++) {
+		if (index(Ep["w", n], "\\")) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " needs escapes; containerd 1.x cannot read escaped keys")
 		if (Et["w", n] == "") fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is outside a table")
 		if (Ek["w", n] == "inline") fail("RUNTIME_TABLES: line " Es["w", n] ": inline tables are not supported; use a [table]")
 		if (Ek["w", n] == "implicit") { if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " redefines a table"); continue }
@@ -878,13 +880,10 @@ acquire_lock() {
 	mkdir -p "${lock%/*}" 2>/dev/null || fatal "cannot create lock directory ${LOCK_FILE%/*}"
 	(: >>"$lock") 2>/dev/null || fatal "cannot open lock file $LOCK_FILE"
 	exec 9>>"$lock"
-	waited=0
-	until flock -n 9; do
-		[ "$waited" -lt "$LOCK_TIMEOUT" ] || fatal "lock $LOCK_FILE still held after ${LOCK_TIMEOUT}s"
-		[ "$waited" != 0 ] || info "action=wait reason=lock-held lock=$LOCK_FILE"
-		sleep 1
-		waited=$((waited + 1))
-	done
+	flock -n 9 && return 0
+	info "action=wait reason=lock-held lock=$LOCK_FILE"
+	# flock locks the open file description fd 9 shares with this shell
+	timeout "$LOCK_TIMEOUT" flock 9 || fatal "lock $LOCK_FILE still held after ${LOCK_TIMEOUT}s"
 }
 
 # sets CONFIG_VERSION from config.toml's top-level version key (absent: 1)
@@ -1136,7 +1135,8 @@ do_verify() {
 		IFS=$NL
 		case $version:$1:$3 in
 		[12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
-		[12]:handler:*) verify_fail "handler $2 is $3 in $CONTAINERD_CONFIG" ;;
+		[12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
+		[12]:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
 		*:handler:stale) verify_fail "handler $2 is also defined in $CONTAINERD_CONFIG" ;;
 		*:imports:*) verify_fail "$CONTAINERD_CONFIG does not import $IMPORT_GLOB" ;;
 		*) verify_fail "unexpected plan line '$(shown "$line")'" ;;
