@@ -1,4 +1,6 @@
-import { RuntimeDefinition } from '../catalog/types';
+import * as path from 'path';
+import { outputPathInRepository } from '../gitops/repository-path';
+import { PipelineOptions } from '../pipeline/run';
 import { loadPipelineFile } from '../pipeline/pipeline-file';
 
 /** Options every command that runs the pipeline shares. */
@@ -8,10 +10,8 @@ export interface RunArguments {
   readonly out?: string;
 }
 
-export interface RunOptions {
-  readonly inputs: readonly string[];
+export interface RunOptions extends PipelineOptions {
   readonly outDir: string;
-  readonly runtimes: readonly RuntimeDefinition[];
 }
 
 /** The command line was used wrongly: exit 2 with usage. */
@@ -29,5 +29,9 @@ export function resolveRunOptions(args: RunArguments): RunOptions {
   const outDir = args.out ?? pipeline?.outputDir;
   if (!inputs || inputs.length === 0) throw new UsageError('no inputs: give --input PATH or --config with spec.sources');
   if (!outDir) throw new UsageError('no output directory: give --out DIR or --config with spec.output.dir');
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [] };
+  const gitops = pipeline?.gitops && {
+    config: pipeline.gitops,
+    outputPath: outputPathInRepository(outDir, path.dirname(pipeline.file), pipeline.gitops.pathPrefix),
+  };
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops };
 }

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RuntimeDefinition } from '../catalog/types';
@@ -21,7 +21,16 @@ export interface ShootRuntimesChartProps {
   readonly runtimes: readonly ResolvedContainerRuntime[];
   /** @default DEFAULT_INSTALLER_IMAGE */
   readonly installerImage?: string;
+  /**
+   * Annotate objects with Argo CD sync waves so that installers are healthy before the classes
+   * that send pods to them exist.
+   * @default false
+   */
+  readonly argoSyncWaves?: boolean;
 }
+
+/** Argo CD annotation ordering a sync: lower waves are applied (and healthy) first. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /**
  * Everything one shoot needs: the shared installer support, a ContainerRuntimeInstallation per
@@ -62,6 +71,11 @@ export class ShootRuntimesChart extends Chart {
           overhead: overheadOf(c),
           scheduling: { nodeSelector: { [runtimeNodeLabel(runtime.type)]: 'true' } },
         });
+      }
+    }
+    if (props.argoSyncWaves) {
+      for (const object of this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+        object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, object.kind === 'RuntimeClass' ? '1' : '0');
       }
     }
   }

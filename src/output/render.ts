@@ -22,6 +22,8 @@ export function toYaml(value: unknown): string {
 export interface RenderShootOptions {
   /** @default DEFAULT_INSTALLER_IMAGE */
   readonly installerImage?: string;
+  /** @default false */
+  readonly argoSyncWaves?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export function renderShoot(
   shoot: ShootRef, runtimes: readonly ResolvedContainerRuntime[], options: RenderShootOptions = {},
 ): RenderedFile[] {
   const app = new App({ outdir: '/nonexistent' });
-  const chart = new ShootRuntimesChart(app, 'shoot', { shoot, runtimes, installerImage: options.installerImage });
+  const chart = new ShootRuntimesChart(app, 'shoot', { shoot, runtimes, ...options });
   const dir = shootDirectory(shoot);
   const files = chart.toJson().map((object: { kind: string; metadata: { name: string } }) => ({
     path: `${dir}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`,

@@ -33,8 +33,9 @@ export function applyPlan(outDir: string, plan: TreePlan, shard?: string): Write
   const record = recordPath(shard);
   const writes = [...plan.missing, ...plan.stale].filter((rel) => rel !== record);
   const recordChanged = plan.missing.includes(record) || plan.stale.includes(record);
+  const unchanged = plan.unchanged.filter((rel) => rel !== record).length;
   if (writes.length === 0 && plan.extra.length === 0 && !recordChanged && !plan.interrupted) {
-    return { written: 0, unchanged: plan.unchanged.length, removed: 0 };
+    return { written: 0, unchanged, removed: 0 };
   }
 
   const journal: Journal = { writes, removes: [...plan.extra] };
@@ -63,7 +64,7 @@ export function applyPlan(outDir: string, plan: TreePlan, shard?: string): Write
   }
   beforeChange();
   fs.rmSync(path.join(outDir, journalPath(shard)), { force: true });
-  return { written: writes.length, unchanged: plan.unchanged.length, removed: plan.extra.length };
+  return { written: writes.length, unchanged, removed: plan.extra.length };
 }
 
 /**

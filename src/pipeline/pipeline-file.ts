@@ -4,6 +4,7 @@ import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
+import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
 export const PIPELINE_API_VERSION = 'shoot-runtimes.dev/v1alpha1';
@@ -16,8 +17,8 @@ export interface PipelineFile {
   /** @default - none: the command line must give --out */
   readonly outputDir?: string;
   readonly runtimes: readonly RuntimeDefinition[];
-  /** `spec.gitops`, kept as written for the GitOps stage. */
-  readonly gitops?: unknown;
+  /** `spec.gitops`: Flux and Argo CD objects. @default - none */
+  readonly gitops?: GitopsConfig;
 }
 
 /** Loads and checks a pipeline file; throws an InputError naming every problem. */
@@ -54,6 +55,7 @@ export function loadPipelineFile(file: string): PipelineFile {
     report('spec.output.dir', 'must be a path relative to the pipeline file');
   }
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
+  const gitops = parseGitopsConfig(fieldAt(doc, 'spec', 'gitops'), report);
   problems.throwIfAny();
   return {
     file,
@@ -61,6 +63,6 @@ export function loadPipelineFile(file: string): PipelineFile {
     sources: (sources as string[]).map(resolve),
     outputDir: typeof outputDir === 'string' ? resolve(outputDir) : undefined,
     runtimes,
-    gitops: fieldAt(doc, 'spec', 'gitops'),
+    gitops,
   };
 }

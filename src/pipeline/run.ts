@@ -4,7 +4,8 @@ import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { ShootRef } from '../model/container-runtime';
-import { RenderedFile, renderShoot } from '../output/render';
+import { GitopsConfig, RenderedShoot, renderGitops } from '../gitops';
+import { RenderedFile, renderShoot, shootDirectory } from '../output/render';
 import { readContainerRuntimes } from '../sources';
 import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
 
@@ -14,6 +15,8 @@ export interface PipelineOptions {
   readonly inputs: readonly string[];
   /** Catalog overrides and additions (the pipeline file's `spec.runtimes`). @default - none */
   readonly runtimes?: readonly RuntimeDefinition[];
+  /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
+  readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
 }
 
 /** Counts for the run's summary line. */
@@ -55,9 +58,14 @@ export function runPipeline(options: PipelineOptions): PipelineResult {
   problems.throwIfAny();
 
   const files: RenderedFile[] = [];
+  const rendered: RenderedShoot[] = [];
+  const argoSyncWaves = options.gitops?.config.argocd !== undefined;
   for (const [key, runtimes] of byShoot) {
-    files.push(...renderShoot(shootOf(key), runtimes));
+    const shoot = shootOf(key);
+    files.push(...renderShoot(shoot, runtimes, { argoSyncWaves }));
+    rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
   }
+  if (options.gitops) files.push(...renderGitops(rendered, options.gitops.config, options.gitops.outputPath));
   return {
     files,
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },

@@ -1,0 +1,111 @@
+import { ShootRef } from '../model/container-runtime';
+import { RenderedFile, toYaml } from '../output/render';
+import { ArgoCdConfig, FluxConfig, GitopsConfig, fillPattern } from './config';
+
+export { GitopsConfig, parseGitopsConfig } from './config';
+export { outputPathInRepository } from './repository-path';
+
+/** What the GitOps objects need to know of one rendered shoot. */
+export interface RenderedShoot {
+  readonly shoot: ShootRef;
+  /** The shoot's directory relative to the output root, e.g. `shoots/garden-dev/alpha`. */
+  readonly directory: string;
+  /** Names of the shoot's installer DaemonSets (all in `namespace`). */
+  readonly installers: readonly string[];
+  readonly namespace: string;
+}
+
+/** The Flux and Argo CD objects for every shoot: `flux/<ns>/<shoot>.yaml`, `argocd/...`. */
+export function renderGitops(shoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  const repoPath = (s: RenderedShoot) => (outputPath === '.' ? s.directory : `${outputPath}/${s.directory}`);
+  if (config.flux) {
+    for (const s of shoots) {
+      files.push({ path: `flux/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, content: toYaml(fluxKustomization(s, config.flux, repoPath(s))) });
+    }
+  }
+  if (config.argocd) {
+    if (config.argocd.applicationSet) {
+      files.push({ path: 'argocd/applicationset.yaml', content: toYaml(argoApplicationSet(shoots, config.argocd, repoPath)) });
+    } else {
+      for (const s of shoots) {
+        files.push({ path: `argocd/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, content: toYaml(argoApplication(s, config.argocd, repoPath(s))) });
+      }
+    }
+  }
+  return files;
+}
+
+const LABELS = { 'app.kubernetes.io/managed-by': 'shoot-runtimes' };
+
+/** `shoot-runtimes-<project>--<shoot>`: unique across the fleet, whichever namespace holds it. */
+function objectName(shoot: ShootRef): string {
+  return `shoot-runtimes-${fillPattern('{project}--{shoot}', shoot)}`;
+}
+
+/** A Flux Kustomization that applies one shoot's directory, prunes what left it, and waits for its installers. */
+export function fluxKustomization(s: RenderedShoot, flux: FluxConfig, repoPath: string): object {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: objectName(s.shoot), namespace: fillPattern(flux.namespace, s.shoot), labels: LABELS },
+    spec: {
+      interval: flux.interval,
+      path: `./${repoPath}`,
+      prune: true,
+      sourceRef: flux.sourceRef,
+      timeout: flux.timeout,
+      ...(s.installers.length > 0 ? {
+        healthChecks: s.installers.map((name) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: s.namespace })),
+      } : {}),
+      ...(flux.mode === 'remote' ? { kubeConfig: { secretRef: { name: fillPattern(flux.kubeConfigSecret, s.shoot) } } } : {}),
+    },
+  };
+}
+
+const SYNC_POLICY = {
+  automated: { prune: true, selfHeal: true },
+  syncOptions: ['ServerSideApply=true'],
+};
+
+/** An Argo CD Application that syncs one shoot's directory into the shoot's cluster. */
+export function argoApplication(s: RenderedShoot, argocd: ArgoCdConfig, repoPath: string): object {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: objectName(s.shoot), namespace: argocd.namespace, labels: LABELS },
+    spec: {
+      project: argocd.project,
+      source: { repoURL: argocd.repoURL, targetRevision: argocd.targetRevision, path: repoPath },
+      destination: { name: fillPattern(argocd.destinationName, s.shoot), namespace: s.namespace },
+      syncPolicy: SYNC_POLICY,
+    },
+  };
+}
+
+/** One ApplicationSet for the fleet: a list generator with an element per shoot. */
+export function argoApplicationSet(shoots: readonly RenderedShoot[], argocd: ArgoCdConfig, repoPath: (s: RenderedShoot) => string): object {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: 'shoot-runtimes', namespace: argocd.namespace, labels: LABELS },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{
+        list: {
+          elements: shoots.map((s) => ({ name: objectName(s.shoot), cluster: fillPattern(argocd.destinationName, s.shoot), path: repoPath(s) })),
+        },
+      }],
+      template: {
+        metadata: { name: '{{.name}}', labels: LABELS },
+        spec: {
+          project: argocd.project,
+          source: { repoURL: argocd.repoURL, targetRevision: argocd.targetRevision, path: '{{.path}}' },
+          destination: { name: '{{.cluster}}', namespace: 'kube-system' },
+          syncPolicy: SYNC_POLICY,
+        },
+      },
+    },
+  };
+}
