@@ -874,6 +874,15 @@ replace_file() {
 
 # --- steps ------------------------------------------------------------------------------
 
+# fails early when a tool the install needs is missing
+require_tools() {
+	tools='awk cmp cp env flock mkdir mktemp mv rm stat timeout tr'
+	[ -n "$CONTAINERD_RESTART_COMMAND" ] || tools="$tools nsenter"
+	for tool in $tools; do
+		command -v "$tool" >/dev/null 2>&1 || fatal "required tool $tool is missing from PATH"
+	done
+}
+
 # takes the node-local lock shared by every installer (bounded wait)
 acquire_lock() {
 	lock="$HOST_ROOT$LOCK_FILE"
@@ -1090,6 +1099,7 @@ restart_if_changed() {
 # --- modes ------------------------------------------------------------------------------
 
 do_install() {
+	require_tools
 	acquire_lock
 	detect_config_version
 	prepare_registration
@@ -1163,7 +1173,7 @@ do_watch() {
 }
 
 # --- main: the steps, in order ----------------------------------------------------------
-#   install: validate the environment -> take the node lock -> detect config.toml's
+#   install: validate the environment -> check the tools -> take the node lock -> detect config.toml's
 #            version -> plan the registration and build every new file (fails here
 #            leave the host untouched) -> check the artifacts -> install the files ->
 #            write the runtime config -> swap in the drop-in and config.toml ->

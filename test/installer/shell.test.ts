@@ -42,3 +42,44 @@ test('busybox and dash write byte-identical files', () => {
   });
   expect(outputs[1]).toBe(outputs[0]);
 });
+
+test('busybox: refusals print their one fatal line too', () => {
+  const h = makeHost(containerd1Config().replace(
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes]\n',
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes]\n  runsc = { runtime_type = "x" }\n'));
+  hosts.push(h);
+  const before = h.read(CONFIG_PATH);
+  const r = runInstaller(gvisorEnv(h), { shell: 'busybox' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^\[FATAL\] runtime=gvisor pool=sandbox cannot register handlers: config.toml: line \d+: handler runsc is defined by a dotted key or an inline table/m);
+  expect(h.read(CONFIG_PATH)).toBe(before);
+  const bad = runInstaller(gvisorEnv(h, { RUNTIME_TABLES: '[runsc]\nx = "\\q"\n' }), { shell: 'busybox' });
+  expect(bad.stderr).toContain('RUNTIME_TABLES: line 2: invalid escape sequence \\q');
+});
+
+describe('detect_config_version reads the top-level version key only', () => {
+  test.each([
+    ['no version key', 'root = "/var/lib/containerd"\n', 1],
+    ['version 2', 'version = 2\n', 2],
+    ['a quoted key', '"version" = 3\n', 3],
+    ['after comments and blank lines', '# comment\n\n  version = 4 # trailing\n', 4],
+    ['version inside a table does not count', '[plugins.x]\nversion = 3\n', 1],
+    ['a multi-line string before it', 'x = """\n[plugins]\nversion = 4\n"""\nversion = 2\n', 2],
+  ])('%s', (_name, config, version) => {
+    const h = makeHost(config);
+    hosts.push(h);
+    const r = runInstaller(gvisorEnv(h));
+    expect(r.stderr).toContain(`action=detect config=/etc/containerd/config.toml version=${version} `);
+  });
+
+  test.each([
+    ['a string version', 'version = "2"\n', 'version must be an integer'],
+    ['version 5', 'version = 5\n', 'unsupported config version 5'],
+  ])('%s is refused', (_name, config, message) => {
+    const h = makeHost(config);
+    hosts.push(h);
+    const r = runInstaller(gvisorEnv(h));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+});
