@@ -219,6 +219,7 @@ validate_env() {
 	HANDLERS=''
 	for h in $RUNTIME_HANDLERS; do
 		is_dns_label "$h" || fatal "invalid handler '$(shown "$h")' in RUNTIME_HANDLERS: want a lowercase DNS label"
+		[ "$h" != runc ] || fatal "handler runc in RUNTIME_HANDLERS is the node's default runtime; refusing to replace it"
 		case " $HANDLERS " in
 		*" $h "*) fatal "handler $h appears twice in RUNTIME_HANDLERS" ;;
 		esac
@@ -936,6 +937,7 @@ prepare_registration() {
 		# shellcheck disable=SC2086
 		set -- $line
 		IFS=$NL
+		[ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
 		case $1:$3 in
 		handler:same) info "handler=$2 state=registered action=none" ;;
 		handler:absent)
@@ -1143,6 +1145,7 @@ do_verify() {
 		# shellcheck disable=SC2086
 		set -- $line
 		IFS=$NL
+		[ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
 		case $version:$1:$3 in
 		[12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
 		[12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;

@@ -189,6 +189,7 @@ describe('hostile values are refused or stay inert', () => {
     ['RUNTIME_HANDLERS', `runsc $(touch ${pwned})`, /invalid RUNTIME_HANDLERS/],
     ['RUNTIME_HANDLERS', 'runsc runsc', /appears twice/],
     ['RUNTIME_HANDLERS', 'Runsc', /invalid RUNTIME_HANDLERS/],
+    ['RUNTIME_HANDLERS', 'runc', /handler runc in RUNTIME_HANDLERS is the node's default runtime/],
     ['RUNTIME_FILES', 'runsc\n../../etc/passwd', /invalid file name/],
     ['RUNTIME_FILES', 'runsc\n.hidden', /invalid file name/],
     ['CONTAINERD_CONFIG', '/etc/containerd/config.toml"', /invalid CONTAINERD_CONFIG/],

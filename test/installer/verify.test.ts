@@ -9,6 +9,7 @@ import {
   BINARY_PATH, CONFIG_PATH, Host, INSTALL_SCRIPT, containerd1Config, gvisorEnv, install, kataEnv, makeHost,
   removeHost, runInstaller, snapshot,
 } from '../support/host';
+import { BUSYBOX_PATH_DIR, busyboxBinary } from '../support/debian';
 
 const hosts: Host[] = [];
 function host(config?: string): Host {
@@ -81,12 +82,14 @@ test('verify checks every handler of a runtime', () => {
   expect(verify(h, env).line).toMatch(/handler kata-clh in \/etc\/containerd\/config.toml differs from RUNTIME_TABLES/);
 });
 
-test('watch exits promptly on SIGTERM and leaves everything installed', async () => {
+test.each(['dash', 'busybox'])('%s: watch exits promptly on SIGTERM and leaves everything installed', async (shell) => {
   const h = host(containerd1Config());
   const env = gvisorEnv(h);
   install(env);
   const before = snapshot(h.root);
-  const child = spawn('/usr/bin/dash', [INSTALL_SCRIPT, 'watch'], { env: { PATH: process.env.PATH, ...env } });
+  const child = shell === 'dash'
+    ? spawn('/usr/bin/dash', [INSTALL_SCRIPT, 'watch'], { env: { PATH: process.env.PATH, ...env } })
+    : spawn(busyboxBinary(), ['sh', INSTALL_SCRIPT, 'watch'], { env: { PATH: BUSYBOX_PATH_DIR, ...env } });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const started = Date.now();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
