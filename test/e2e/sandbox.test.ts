@@ -13,11 +13,10 @@
  * prove that each rendered handler resolves to the installed shim.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CriError, PodSandboxConfig } from '../support/cri/client';
 import {
-  E2eTools, PrivateContainerd, buildSandboxImage, cannotRunContainers, ensureE2eTools, nodeContainerdConfig,
+  E2eTools, PrivateContainerd, buildSandboxImage, cannotRunContainers, e2eWorkDir, ensureE2eTools, nodeContainerdConfig,
 } from '../support/containerd';
 import { shoot } from '../support/fixtures';
 import { Objects, ensureCliBuilt, handlerOf, installEnv, object, runInstaller, synthesize } from './rendered';
@@ -126,7 +125,7 @@ if (unavailable && process.env.CI === 'true') {
     beforeAll(async () => {
       tools = ensureE2eTools();
       ensureCliBuilt();
-      work = fs.mkdtempSync(path.join(os.tmpdir(), 'shoot-runtimes-e2e-'));
+      work = e2eWorkDir();
       objects = synthesize(path.join(work, 'pipeline'), { 'pipeline.yaml': PIPELINE, 'garden/shoot.yaml': SHOOT }, 'shoots/garden-e2e/node');
 
       hostRoot = path.join(work, 'host');

@@ -113,7 +113,7 @@ export function ensureE2eTools(): E2eTools {
 export function cannotRunContainers(): string | undefined {
   if (os.platform() !== 'linux') return `containers need Linux, this is ${os.platform()}`;
   if (process.getuid?.() !== 0) return 'starting containerd and containers needs root (uid 0)';
-  for (const tool of ['unshare', 'nsenter', 'mount', 'apt-get', 'dpkg', 'tar']) {
+  for (const tool of ['unshare', 'nsenter', 'mount']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
   }
   const probe = [
@@ -241,6 +241,39 @@ function goArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
+const WORK_DIR_PREFIX = 'shoot-runtimes-e2e-';
+const CGROUP_PREFIX = '/shoot-runtimes-e2e-';
+
+/**
+ * A new temp directory for one test process (`shoot-runtimes-e2e-<pid>-XXXXXX`), after removing
+ * what earlier test processes that were killed outright (no afterAll ran) left: their temp
+ * directories and empty sandbox cgroups. Their processes and mounts went with their namespaces.
+ */
+export function e2eWorkDir(): string {
+  const stale = (name: string, prefix: string): boolean => {
+    const match = new RegExp(`^${prefix.replace(/^\//, '')}(\\d+)-`).exec(name);
+    return match !== null && Number(match[1]) !== process.pid && !alive(Number(match[1]));
+  };
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (stale(name, WORK_DIR_PREFIX)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+  for (const hierarchy of cgroupHierarchies()) {
+    for (const name of fs.readdirSync(hierarchy)) {
+      if (stale(name, CGROUP_PREFIX)) removeCgroupTree(path.join(hierarchy, name));
+    }
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${WORK_DIR_PREFIX}${process.pid}-`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface PrivateContainerdOptions {
   readonly tools: E2eTools;
   /** The stand-in node's filesystem root; its etc/containerd/config.toml is the config. */
@@ -249,7 +282,7 @@ export interface PrivateContainerdOptions {
   readonly nodeDirs: readonly string[];
   /** Directories put first on containerd's PATH, as gardener-node-agent's drop-in does. */
   readonly extraPath: readonly string[];
-  /** @default a new temp directory */
+  /** @default e2eWorkDir() */
   readonly workDir?: string;
 }
 
@@ -293,7 +326,7 @@ export class PrivateContainerd {
   /** containerd's stdout and stderr, across restarts. */
   public readonly logFile: string;
   /** Sandboxes should use this cgroup parent: destroy() removes it. */
-  public readonly cgroupParent = `/shoot-runtimes-e2e-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  public readonly cgroupParent = `${CGROUP_PREFIX}${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
 
   private readonly privateDir: string;
   private holder?: ChildProcess;
@@ -303,7 +336,7 @@ export class PrivateContainerd {
   private starts = 0;
 
   private constructor(private readonly options: PrivateContainerdOptions) {
-    this.workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shoot-runtimes-e2e-'));
+    this.workDir = options.workDir ?? e2eWorkDir();
     const shadowed = OVERLAID.find((dir) => this.workDir === dir || this.workDir.startsWith(`${dir}/`));
     if (shadowed) throw new Error(`the e2e work dir ${this.workDir} must not be under ${shadowed} (set TMPDIR elsewhere)`);
     this.socket = path.join(this.workDir, 'containerd.sock');
@@ -482,9 +515,9 @@ export class PrivateContainerd {
       throw new Error(`could not set up the private namespaces:\n${output}`);
     }
     // the namespace's init is unshare's only child
-    const children = fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim().split(/\s+/);
-    if (children.length !== 1 || !/^\d+$/.test(children[0])) throw new Error(`unexpected children of unshare: ${children.join(' ')}`);
-    this.holderInitPid = Number(children[0]);
+    const children = childrenOf(holder.pid!);
+    if (children.length !== 1) throw new Error(`unshare should have one child, not: ${children.join(' ')}`);
+    this.holderInitPid = children[0];
   }
 }
 
@@ -519,6 +552,21 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // the group is gone
   }
+}
+
+/** The PIDs whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  const list = `/proc/${pid}/task/${pid}/children`;
+  if (fs.existsSync(list)) return fs.readFileSync(list, 'utf8').trim().split(/\s+/).filter((p) => p !== '').map(Number);
+  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((name) => {
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
 
 function readLink(file: string): string | undefined {
