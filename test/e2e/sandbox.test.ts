@@ -202,7 +202,10 @@ if (unavailable && process.env.CI === 'true') {
       expect(kataFiles).toContain('containerd-shim-kata-v2');
       install('gvisor-gv', Object.fromEntries(gvisorFiles.map((f) => [f, standIn(f)])));
       install('kata-vm', Object.fromEntries(kataFiles.map((f) => [f, f.endsWith('.toml') ? { text: `# ${STAND_IN} ${f}\n` } : standIn(f)])));
-      expect(fs.existsSync(path.join(hostRoot, 'etc/containerd/runsc.toml'))).toBe(true);
+      for (const file of [...gvisorFiles, ...kataFiles]) {
+        expect(fs.existsSync(path.join(hostRoot, BINARY_PATH, file))).toBe(true);
+      }
+      expect(fs.readFileSync(path.join(hostRoot, 'etc/containerd/runsc.toml'), 'utf8')).toContain('net-raw = "true"');
 
       await withLog(async () => {
         await node!.restart();
