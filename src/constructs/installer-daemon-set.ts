@@ -135,7 +135,7 @@ export class InstallerDaemonSet extends Construct {
               },
               securityContext: unprivileged,
               resources: resources('32Mi'),
-              volumeMounts: [scriptMount, ...hostMounts.map((m) => mountOf(m, true))],
+              volumeMounts: [scriptMount, ...[...hostMounts, lockMount].map((m) => mountOf(m, true))],
             }],
             volumes: [
               { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },

@@ -78,13 +78,13 @@ LOG_CTX='runtime=? pool=?'
 info() { printf '[INFO]  %s %s\n' "$LOG_CTX" "$*" >&2; }
 warn() { printf '[WARN]  %s %s\n' "$LOG_CTX" "$*" >&2; }
 fatal() {
-	printf '[FATAL] %s %s\n' "$LOG_CTX" "$*" >&2
-	exit 1
+    printf '[FATAL] %s %s\n' "$LOG_CTX" "$*" >&2
+    exit 1
 }
 
 # printable rendering of an untrusted value for an error message
 shown() {
-	printf '%s' "$1" | tr -c 'A-Za-z0-9._/:@+=-' '?' | cut -c 1-80
+    printf '%s' "$1" | tr -c 'A-Za-z0-9._/:@+=-' '?' | cut -c 1-80
 }
 
 # --- temp files and rollback ----------------------------------------------------
@@ -102,151 +102,151 @@ NL='
 add_tmp() { TMP_FILES="$TMP_FILES$1$NL"; }
 
 cleanup() {
-	status=$?
-	if [ "$COMMITTED" = 0 ] && [ -n "$ROLLBACK" ]; then
-		rollback
-	fi
-	old_ifs=$IFS
-	IFS=$NL
-	for f in $TMP_FILES; do
-		rm -f "$f" 2>/dev/null || :
-	done
-	IFS=$old_ifs
-	exit "$status"
+    status=$?
+    if [ "$COMMITTED" = 0 ] && [ -n "$ROLLBACK" ]; then
+        rollback
+    fi
+    old_ifs=$IFS
+    IFS=$NL
+    for f in $TMP_FILES; do
+        rm -f "$f" 2>/dev/null || :
+    done
+    IFS=$old_ifs
+    exit "$status"
 }
 
 # restores every file registered in ROLLBACK, newest first
 rollback() {
-	entries=$ROLLBACK
-	ROLLBACK=''
-	reversed=''
-	old_ifs=$IFS
-	IFS=$NL
-	for e in $entries; do reversed="$e$NL$reversed"; done
-	for e in $reversed; do
-		target=${e%%"$TAB"*}
-		saved=${e#*"$TAB"}
-		if [ "$saved" = - ]; then
-			rm -f "$target" || warn "action=rollback result=failed file=$target"
-		else
-			mv -f "$saved" "$target" || warn "action=rollback result=failed file=$target"
-		fi
-		info "action=rollback file=${target#"$HOST_ROOT"}"
-	done
-	IFS=$old_ifs
+    entries=$ROLLBACK
+    ROLLBACK=''
+    reversed=''
+    old_ifs=$IFS
+    IFS=$NL
+    for e in $entries; do reversed="$e$NL$reversed"; done
+    for e in $reversed; do
+        target=${e%%"$TAB"*}
+        saved=${e#*"$TAB"}
+        if [ "$saved" = - ]; then
+            rm -f "$target" || warn "action=rollback result=failed file=$target"
+        else
+            mv -f "$saved" "$target" || warn "action=rollback result=failed file=$target"
+        fi
+        info "action=rollback file=${target#"$HOST_ROOT"}"
+    done
+    IFS=$old_ifs
 }
 
 # --- validation ---------------------------------------------------------------------
 is_dns_label() {
-	case $1 in
-	'' | -* | *- | *[!a-z0-9-]*) return 1 ;;
-	esac
-	[ "${#1}" -le 63 ]
+    case $1 in
+    '' | -* | *- | *[!a-z0-9-]*) return 1 ;;
+    esac
+    [ "${#1}" -le 63 ]
 }
 
 is_safe_path() {
-	case $1 in
-	/*) ;;
-	*) return 1 ;;
-	esac
-	case $1 in
-	*[!A-Za-z0-9._/+@:-]*) return 1 ;;
-	esac
-	case "$1/" in
-	*/../* | */./*) return 1 ;;
-	esac
-	return 0
+    case $1 in
+    /*) ;;
+    *) return 1 ;;
+    esac
+    case $1 in
+    *[!A-Za-z0-9._/+@:-]*) return 1 ;;
+    esac
+    case "$1/" in
+    */../* | */./*) return 1 ;;
+    esac
+    return 0
 }
 
 is_safe_basename() {
-	case $1 in
-	'' | .* | *[!A-Za-z0-9._+-]*) return 1 ;;
-	esac
-	return 0
+    case $1 in
+    '' | .* | *[!A-Za-z0-9._+-]*) return 1 ;;
+    esac
+    return 0
 }
 
 require_path() {
-	# $1 variable name, $2 value
-	is_safe_path "$2" || fatal "invalid $1 '$(shown "$2")': want an absolute path of letters, digits and ._/+@:-"
+    # $1 variable name, $2 value
+    is_safe_path "$2" || fatal "invalid $1 '$(shown "$2")': want an absolute path of letters, digits and ._/+@:-"
 }
 
 load_env() {
-	HOST_ROOT=${HOST_ROOT:-/host}
-	ARTIFACT_DIR=${ARTIFACT_DIR:-/artifacts}
-	CONTAINERD_CONFIG=${CONTAINERD_CONFIG:-/etc/containerd/config.toml}
-	CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR:-/etc/containerd/conf.d}
-	LOCK_FILE=${LOCK_FILE:-/run/shoot-runtimes/containerd.lock}
-	RUNTIME_NAME=${RUNTIME_NAME:-}
-	POOL_NAME=${POOL_NAME:-unknown}
-	BINARY_PATH=${BINARY_PATH:-}
-	RUNTIME_FILES=${RUNTIME_FILES:-}
-	RUNTIME_HANDLERS=${RUNTIME_HANDLERS:-}
-	RUNTIME_TABLES=${RUNTIME_TABLES:-}
-	CONTAINERD_RESTART_COMMAND=${CONTAINERD_RESTART_COMMAND:-}
-	CONTAINERD_CONFIG_CHECK_COMMAND=${CONTAINERD_CONFIG_CHECK_COMMAND:-}
+    HOST_ROOT=${HOST_ROOT:-/host}
+    ARTIFACT_DIR=${ARTIFACT_DIR:-/artifacts}
+    CONTAINERD_CONFIG=${CONTAINERD_CONFIG:-/etc/containerd/config.toml}
+    CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR:-/etc/containerd/conf.d}
+    LOCK_FILE=${LOCK_FILE:-/run/shoot-runtimes/containerd.lock}
+    RUNTIME_NAME=${RUNTIME_NAME:-}
+    POOL_NAME=${POOL_NAME:-unknown}
+    BINARY_PATH=${BINARY_PATH:-}
+    RUNTIME_FILES=${RUNTIME_FILES:-}
+    RUNTIME_HANDLERS=${RUNTIME_HANDLERS:-}
+    RUNTIME_TABLES=${RUNTIME_TABLES:-}
+    CONTAINERD_RESTART_COMMAND=${CONTAINERD_RESTART_COMMAND:-}
+    CONTAINERD_CONFIG_CHECK_COMMAND=${CONTAINERD_CONFIG_CHECK_COMMAND:-}
 }
 
 validate_env() {
-	is_dns_label "$RUNTIME_NAME" || fatal "invalid RUNTIME_NAME '$(shown "$RUNTIME_NAME")': want a lowercase DNS label"
-	is_dns_label "$POOL_NAME" || fatal "invalid POOL_NAME '$(shown "$POOL_NAME")': want a lowercase DNS label"
-	LOG_CTX="runtime=$RUNTIME_NAME pool=$POOL_NAME"
+    is_dns_label "$RUNTIME_NAME" || fatal "invalid RUNTIME_NAME '$(shown "$RUNTIME_NAME")': want a lowercase DNS label"
+    is_dns_label "$POOL_NAME" || fatal "invalid POOL_NAME '$(shown "$POOL_NAME")': want a lowercase DNS label"
+    LOG_CTX="runtime=$RUNTIME_NAME pool=$POOL_NAME"
 
-	case $HOST_ROOT in
-	/) HOST_ROOT='' ;;
-	*) HOST_ROOT=${HOST_ROOT%/} ;;
-	esac
-	[ -z "$HOST_ROOT" ] || require_path HOST_ROOT "$HOST_ROOT"
-	require_path ARTIFACT_DIR "$ARTIFACT_DIR"
-	require_path BINARY_PATH "$BINARY_PATH"
-	require_path CONTAINERD_CONFIG "$CONTAINERD_CONFIG"
-	require_path CONTAINERD_DROPIN_DIR "$CONTAINERD_DROPIN_DIR"
-	require_path LOCK_FILE "$LOCK_FILE"
-	CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR%/}
-	BINARY_PATH=${BINARY_PATH%/}
+    case $HOST_ROOT in
+    /) HOST_ROOT='' ;;
+    *) HOST_ROOT=${HOST_ROOT%/} ;;
+    esac
+    [ -z "$HOST_ROOT" ] || require_path HOST_ROOT "$HOST_ROOT"
+    require_path ARTIFACT_DIR "$ARTIFACT_DIR"
+    require_path BINARY_PATH "$BINARY_PATH"
+    require_path CONTAINERD_CONFIG "$CONTAINERD_CONFIG"
+    require_path CONTAINERD_DROPIN_DIR "$CONTAINERD_DROPIN_DIR"
+    require_path LOCK_FILE "$LOCK_FILE"
+    CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR%/}
+    BINARY_PATH=${BINARY_PATH%/}
 
-	[ -n "$RUNTIME_FILES" ] || fatal "RUNTIME_FILES is empty: want newline-separated file names"
-	old_ifs=$IFS
-	IFS=$NL
-	for name in $RUNTIME_FILES; do
-		is_safe_basename "$name" || fatal "invalid file name '$(shown "$name")' in RUNTIME_FILES: want letters, digits and ._+- (not starting with a dot)"
-	done
-	IFS=$old_ifs
+    [ -n "$RUNTIME_FILES" ] || fatal "RUNTIME_FILES is empty: want newline-separated file names"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        is_safe_basename "$name" || fatal "invalid file name '$(shown "$name")' in RUNTIME_FILES: want letters, digits and ._+- (not starting with a dot)"
+    done
+    IFS=$old_ifs
 
-	[ -n "$RUNTIME_HANDLERS" ] || fatal "RUNTIME_HANDLERS is empty: want space-separated handler names"
-	case $RUNTIME_HANDLERS in
-	*[!a-z0-9\ -]*) fatal "invalid RUNTIME_HANDLERS '$(shown "$RUNTIME_HANDLERS")': want space-separated lowercase DNS labels" ;;
-	esac
-	HANDLERS=''
-	for h in $RUNTIME_HANDLERS; do
-		is_dns_label "$h" || fatal "invalid handler '$(shown "$h")' in RUNTIME_HANDLERS: want a lowercase DNS label"
-		[ "$h" != runc ] || fatal "handler runc in RUNTIME_HANDLERS is the node's default runtime; refusing to replace it"
-		case " $HANDLERS " in
-		*" $h "*) fatal "handler $h appears twice in RUNTIME_HANDLERS" ;;
-		esac
-		HANDLERS="${HANDLERS:+$HANDLERS }$h"
-	done
-	[ -n "$HANDLERS" ] || fatal "RUNTIME_HANDLERS is empty: want space-separated handler names"
-	[ -n "$RUNTIME_TABLES" ] || fatal "RUNTIME_TABLES is empty: want the handlers' TOML tables"
+    [ -n "$RUNTIME_HANDLERS" ] || fatal "RUNTIME_HANDLERS is empty: want space-separated handler names"
+    case $RUNTIME_HANDLERS in
+    *[!a-z0-9\ -]*) fatal "invalid RUNTIME_HANDLERS '$(shown "$RUNTIME_HANDLERS")': want space-separated lowercase DNS labels" ;;
+    esac
+    HANDLERS=''
+    for h in $RUNTIME_HANDLERS; do
+        is_dns_label "$h" || fatal "invalid handler '$(shown "$h")' in RUNTIME_HANDLERS: want a lowercase DNS label"
+        [ "$h" != runc ] || fatal "handler runc in RUNTIME_HANDLERS is the node's default runtime; refusing to replace it"
+        case " $HANDLERS " in
+        *" $h "*) fatal "handler $h appears twice in RUNTIME_HANDLERS" ;;
+        esac
+        HANDLERS="${HANDLERS:+$HANDLERS }$h"
+    done
+    [ -n "$HANDLERS" ] || fatal "RUNTIME_HANDLERS is empty: want space-separated handler names"
+    [ -n "$RUNTIME_TABLES" ] || fatal "RUNTIME_TABLES is empty: want the handlers' TOML tables"
 
-	if [ -n "${RUNTIME_CONFIG_PATH+x}" ] || [ -n "${RUNTIME_CONFIG_CONTENT+x}" ]; then
-		[ -n "${RUNTIME_CONFIG_PATH:-}" ] || fatal "RUNTIME_CONFIG_CONTENT is set but RUNTIME_CONFIG_PATH is not: set both or neither"
-		[ -n "${RUNTIME_CONFIG_CONTENT+x}" ] || fatal "RUNTIME_CONFIG_PATH is set but RUNTIME_CONFIG_CONTENT is not: set both or neither"
-		require_path RUNTIME_CONFIG_PATH "$RUNTIME_CONFIG_PATH"
-		[ "$RUNTIME_CONFIG_PATH" != "$CONTAINERD_CONFIG" ] || fatal "RUNTIME_CONFIG_PATH must not be CONTAINERD_CONFIG ($CONTAINERD_CONFIG)"
-		case $RUNTIME_CONFIG_PATH in
-		"$CONTAINERD_DROPIN_DIR"/*) fatal "RUNTIME_CONFIG_PATH $RUNTIME_CONFIG_PATH must not be inside CONTAINERD_DROPIN_DIR (containerd would import it)" ;;
-		"$BINARY_PATH"/*) fatal "RUNTIME_CONFIG_PATH $RUNTIME_CONFIG_PATH must not be inside BINARY_PATH" ;;
-		esac
-		HAVE_RUNTIME_CONFIG=1
-	else
-		HAVE_RUNTIME_CONFIG=0
-	fi
+    if [ -n "${RUNTIME_CONFIG_PATH+x}" ] || [ -n "${RUNTIME_CONFIG_CONTENT+x}" ]; then
+        [ -n "${RUNTIME_CONFIG_PATH:-}" ] || fatal "RUNTIME_CONFIG_CONTENT is set but RUNTIME_CONFIG_PATH is not: set both or neither"
+        [ -n "${RUNTIME_CONFIG_CONTENT+x}" ] || fatal "RUNTIME_CONFIG_PATH is set but RUNTIME_CONFIG_CONTENT is not: set both or neither"
+        require_path RUNTIME_CONFIG_PATH "$RUNTIME_CONFIG_PATH"
+        [ "$RUNTIME_CONFIG_PATH" != "$CONTAINERD_CONFIG" ] || fatal "RUNTIME_CONFIG_PATH must not be CONTAINERD_CONFIG ($CONTAINERD_CONFIG)"
+        case $RUNTIME_CONFIG_PATH in
+        "$CONTAINERD_DROPIN_DIR"/*) fatal "RUNTIME_CONFIG_PATH $RUNTIME_CONFIG_PATH must not be inside CONTAINERD_DROPIN_DIR (containerd would import it)" ;;
+        "$BINARY_PATH"/*) fatal "RUNTIME_CONFIG_PATH $RUNTIME_CONFIG_PATH must not be inside BINARY_PATH" ;;
+        esac
+        HAVE_RUNTIME_CONFIG=1
+    else
+        HAVE_RUNTIME_CONFIG=0
+    fi
 
-	CONFIG_FILE="$HOST_ROOT$CONTAINERD_CONFIG"
-	DROPIN_FILE="$HOST_ROOT$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
-	IMPORT_GLOB="$CONTAINERD_DROPIN_DIR/*.toml"
-	STATE_DIR="$HOST_ROOT${LOCK_FILE%/*}"
-	PENDING_FILE="$STATE_DIR/$RUNTIME_NAME.restart-pending"
+    CONFIG_FILE="$HOST_ROOT$CONTAINERD_CONFIG"
+    DROPIN_FILE="$HOST_ROOT$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
+    IMPORT_GLOB="$CONTAINERD_DROPIN_DIR/*.toml"
+    STATE_DIR="$HOST_ROOT${LOCK_FILE%/*}"
+    PENDING_FILE="$STATE_DIR/$RUNTIME_NAME.restart-pending"
 }
 
 # --- TOML: a small parser in POSIX awk -------------------------------------------------
@@ -264,16 +264,16 @@ function fail(msg) { printf "%s\n", msg > "/dev/stderr"; exit 1 }
 function perr(msg) { fail(DOCNAME[D] ": line " LI ": " msg) }
 
 function load_file(d, f,    line, n, r) {
-	n = 0
-	while ((r = (getline line < f)) > 0) { n++; Ln[d, n] = line }
-	if (r < 0) fail("cannot read " f)
-	close(f)
-	Nl[d] = n
+    n = 0
+    while ((r = (getline line < f)) > 0) { n++; Ln[d, n] = line }
+    if (r < 0) fail("cannot read " f)
+    close(f)
+    Nl[d] = n
 }
 function load_string(d, s,    n, i, parts) {
-	n = split(s, parts, "\n")
-	for (i = 1; i <= n; i++) Ln[d, i] = parts[i]
-	Nl[d] = n
+    n = split(s, parts, "\n")
+    for (i = 1; i <= n; i++) Ln[d, i] = parts[i]
+    Nl[d] = n
 }
 
 # --- cursor over the lines of document D
@@ -281,556 +281,556 @@ function setline(i) { LI = i; CI = 1; CUR = (i <= NL) ? Ln[D, i] : ""; sub(/\r$/
 function nextline() { setline(LI + 1) }
 function ch() { return (CI <= CLEN) ? substr(CUR, CI, 1) : "\n" }
 function skip_ws(    c) {
-	while (CI <= CLEN) { c = substr(CUR, CI, 1); if (c != " " && c != "\t") return; CI++ }
+    while (CI <= CLEN) { c = substr(CUR, CI, 1); if (c != " " && c != "\t") return; CI++ }
 }
 function expect_eol(what) {
-	skip_ws()
-	if (CI <= CLEN && substr(CUR, CI, 1) != "#") perr("unexpected text after " what)
+    skip_ws()
+    if (CI <= CLEN && substr(CUR, CI, 1) != "#") perr("unexpected text after " what)
 }
 # whitespace, newlines and comments (inside arrays and inline tables)
 function skip_all() {
-	while (1) {
-		skip_ws()
-		if (CI <= CLEN && substr(CUR, CI, 1) != "#") return
-		if (LI >= NL) perr("unterminated array or inline table")
-		nextline()
-	}
+    while (1) {
+        skip_ws()
+        if (CI <= CLEN && substr(CUR, CI, 1) != "#") return
+        if (LI >= NL) perr("unterminated array or inline table")
+        nextline()
+    }
 }
 
 # --- strings
 function hexval(h,    i, v) {
-	v = 0; h = toupper(h)
-	for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1
-	return v
+    v = 0; h = toupper(h)
+    for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1
+    return v
 }
 function utf8(cp) {
-	if (cp == 0) perr("NUL characters are not supported")
-	if (cp < 128) return CHR[cp]
-	if (cp < 2048) return CHR[192 + int(cp / 64)] CHR[128 + cp % 64]
-	if (cp < 65536) return CHR[224 + int(cp / 4096)] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
-	if (cp < 1114112) return CHR[240 + int(cp / 262144)] CHR[128 + int(cp / 4096) % 64] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
-	perr("invalid unicode escape")
+    if (cp == 0) perr("NUL characters are not supported")
+    if (cp < 128) return CHR[cp]
+    if (cp < 2048) return CHR[192 + int(cp / 64)] CHR[128 + cp % 64]
+    if (cp < 65536) return CHR[224 + int(cp / 4096)] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
+    if (cp < 1114112) return CHR[240 + int(cp / 262144)] CHR[128 + int(cp / 4096) % 64] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
+    perr("invalid unicode escape")
 }
 # cursor at a backslash; returns the decoded character
 function parse_escape(    c, n, h) {
-	c = substr(CUR, CI + 1, 1)
-	if (c == "n") { CI += 2; return "\n" }
-	if (c == "t") { CI += 2; return "\t" }
-	if (c == "r") { CI += 2; return "\r" }
-	if (c == "b") { CI += 2; return CHR[8] }
-	if (c == "f") { CI += 2; return CHR[12] }
-	if (c == "e") { CI += 2; return CHR[27] }
-	if (c == "\"") { CI += 2; return "\"" }
-	if (c == "\\") { CI += 2; return "\\" }
-	if (c == "u" || c == "U" || c == "x") {
-		n = (c == "u") ? 4 : (c == "U") ? 8 : 2
-		h = substr(CUR, CI + 2, n)
-		if (length(h) != n || h !~ /^[0-9A-Fa-f]+$/) perr("invalid \\" c " escape")
-		CI += 2 + n
-		return utf8(hexval(h))
-	}
-	perr("invalid escape sequence \\" c)
+    c = substr(CUR, CI + 1, 1)
+    if (c == "n") { CI += 2; return "\n" }
+    if (c == "t") { CI += 2; return "\t" }
+    if (c == "r") { CI += 2; return "\r" }
+    if (c == "b") { CI += 2; return CHR[8] }
+    if (c == "f") { CI += 2; return CHR[12] }
+    if (c == "e") { CI += 2; return CHR[27] }
+    if (c == "\"") { CI += 2; return "\"" }
+    if (c == "\\") { CI += 2; return "\\" }
+    if (c == "u" || c == "U" || c == "x") {
+        n = (c == "u") ? 4 : (c == "U") ? 8 : 2
+        h = substr(CUR, CI + 2, n)
+        if (length(h) != n || h !~ /^[0-9A-Fa-f]+$/) perr("invalid \\" c " escape")
+        CI += 2 + n
+        return utf8(hexval(h))
+    }
+    perr("invalid escape sequence \\" c)
 }
 # cursor at the opening quote of a one-line basic string
 function parse_basic(    s, c) {
-	CI++; s = ""
-	while (1) {
-		if (CI > CLEN) perr("unterminated string")
-		c = substr(CUR, CI, 1)
-		if (c == "\"") { CI++; return s }
-		if (c == "\\") { s = s parse_escape(); continue }
-		s = s c; CI++
-	}
+    CI++; s = ""
+    while (1) {
+        if (CI > CLEN) perr("unterminated string")
+        c = substr(CUR, CI, 1)
+        if (c == "\"") { CI++; return s }
+        if (c == "\\") { s = s parse_escape(); continue }
+        s = s c; CI++
+    }
 }
 # cursor at the opening quote of a one-line literal string
 function parse_literal(    s, e) {
-	s = substr(CUR, CI + 1)
-	e = index(s, Q)
-	if (e == 0) perr("unterminated literal string")
-	CI += e + 1
-	return substr(s, 1, e - 1)
+    s = substr(CUR, CI + 1)
+    e = index(s, Q)
+    if (e == 0) perr("unterminated literal string")
+    CI += e + 1
+    return substr(s, 1, e - 1)
 }
 # cursor at the opening triple quote q q q of a multi-line string
 function parse_ml(q,    s, c, n, i) {
-	CI += 3; s = ""
-	if (CI > CLEN) {
-		if (LI >= NL) perr("unterminated multi-line string")
-		nextline()
-	}
-	while (1) {
-		if (CI > CLEN) {
-			if (LI >= NL) perr("unterminated multi-line string")
-			s = s "\n"; nextline(); continue
-		}
-		c = substr(CUR, CI, 1)
-		if (c == q && substr(CUR, CI, 3) == q q q) {
-			n = 3
-			while (n < 5 && substr(CUR, CI + n, 1) == q) n++
-			CI += n
-			for (i = 3; i < n; i++) s = s q
-			return s
-		}
-		if (q == "\"" && c == "\\") {
-			if (substr(CUR, CI + 1) ~ /^[ \t]*$/) {
-				# line-ending backslash: drop whitespace and newlines up to the next character
-				while (1) {
-					if (LI >= NL) perr("unterminated multi-line string")
-					nextline(); skip_ws()
-					if (CI <= CLEN) break
-				}
-				continue
-			}
-			s = s parse_escape(); continue
-		}
-		s = s c; CI++
-	}
+    CI += 3; s = ""
+    if (CI > CLEN) {
+        if (LI >= NL) perr("unterminated multi-line string")
+        nextline()
+    }
+    while (1) {
+        if (CI > CLEN) {
+            if (LI >= NL) perr("unterminated multi-line string")
+            s = s "\n"; nextline(); continue
+        }
+        c = substr(CUR, CI, 1)
+        if (c == q && substr(CUR, CI, 3) == q q q) {
+            n = 3
+            while (n < 5 && substr(CUR, CI + n, 1) == q) n++
+            CI += n
+            for (i = 3; i < n; i++) s = s q
+            return s
+        }
+        if (q == "\"" && c == "\\") {
+            if (substr(CUR, CI + 1) ~ /^[ \t]*$/) {
+                # line-ending backslash: drop whitespace and newlines up to the next character
+                while (1) {
+                    if (LI >= NL) perr("unterminated multi-line string")
+                    nextline(); skip_ws()
+                    if (CI <= CLEN) break
+                }
+                continue
+            }
+            s = s parse_escape(); continue
+        }
+        s = s c; CI++
+    }
 }
 function canon_str(s,    out, i, c, n, o) {
-	out = ""; n = length(s)
-	for (i = 1; i <= n; i++) {
-		c = substr(s, i, 1)
-		if (c == "\\") out = out "\\\\"
-		else if (c == "\"") out = out "\\\""
-		else if (c == "\n") out = out "\\n"
-		else if (c == "\t") out = out "\\t"
-		else if (c == "\r") out = out "\\r"
-		else {
-			o = ORD[c]
-			if (o < 32 || o == 127) out = out sprintf("\\u%04X", o)
-			else out = out c
-		}
-	}
-	return "\"" out "\""
+    out = ""; n = length(s)
+    for (i = 1; i <= n; i++) {
+        c = substr(s, i, 1)
+        if (c == "\\") out = out "\\\\"
+        else if (c == "\"") out = out "\\\""
+        else if (c == "\n") out = out "\\n"
+        else if (c == "\t") out = out "\\t"
+        else if (c == "\r") out = out "\\r"
+        else {
+            o = ORD[c]
+            if (o < 32 || o == 127) out = out sprintf("\\u%04X", o)
+            else out = out c
+        }
+    }
+    return "\"" out "\""
 }
 function canon_seg(s) { return (s ~ /^[A-Za-z0-9_-]+$/) ? s : canon_str(s) }
 
 # --- keys: sets KEYN and KEYSEG[1..KEYN]; returns the canonical dotted key
 function parse_key(    c, seg, path, s) {
-	KEYN = 0; path = ""
-	while (1) {
-		skip_ws()
-		c = ch()
-		if (c == "\"") seg = parse_basic()
-		else if (c == Q) seg = parse_literal()
-		else {
-			s = ""
-			while (CI <= CLEN && substr(CUR, CI, 1) ~ /[A-Za-z0-9_-]/) { s = s substr(CUR, CI, 1); CI++ }
-			if (s == "") perr("expected a key")
-			seg = s
-		}
-		KEYN++; KEYSEG[KEYN] = canon_seg(seg)
-		path = (KEYN == 1) ? KEYSEG[1] : path "." KEYSEG[KEYN]
-		skip_ws()
-		if (ch() != ".") return path
-		CI++
-	}
+    KEYN = 0; path = ""
+    while (1) {
+        skip_ws()
+        c = ch()
+        if (c == "\"") seg = parse_basic()
+        else if (c == Q) seg = parse_literal()
+        else {
+            s = ""
+            while (CI <= CLEN && substr(CUR, CI, 1) ~ /[A-Za-z0-9_-]/) { s = s substr(CUR, CI, 1); CI++ }
+            if (s == "") perr("expected a key")
+            seg = s
+        }
+        KEYN++; KEYSEG[KEYN] = canon_seg(seg)
+        path = (KEYN == 1) ? KEYSEG[1] : path "." KEYSEG[KEYN]
+        skip_ws()
+        if (ch() != ".") return path
+        CI++
+    }
 }
 
 # --- values: return canonical text, set VKIND (str int float bool date array inline)
 function parse_value(    c, s) {
-	c = ch()
-	if (c == "\"") { s = (substr(CUR, CI, 3) == "\"\"\"") ? parse_ml("\"") : parse_basic(); VKIND = "str"; return canon_str(s) }
-	if (c == Q) { s = (substr(CUR, CI, 3) == Q Q Q) ? parse_ml(Q) : parse_literal(); VKIND = "str"; return canon_str(s) }
-	if (c == "[") return parse_array()
-	if (c == "{") return parse_inline("", "", 0, 0)
-	return parse_scalar()
+    c = ch()
+    if (c == "\"") { s = (substr(CUR, CI, 3) == "\"\"\"") ? parse_ml("\"") : parse_basic(); VKIND = "str"; return canon_str(s) }
+    if (c == Q) { s = (substr(CUR, CI, 3) == Q Q Q) ? parse_ml(Q) : parse_literal(); VKIND = "str"; return canon_str(s) }
+    if (c == "[") return parse_array()
+    if (c == "{") return parse_inline("", "", 0, 0)
+    return parse_scalar()
 }
 function parse_scalar(    s, c, t) {
-	s = ""
-	while (CI <= CLEN) {
-		c = substr(CUR, CI, 1)
-		if (c == " " || c == "\t" || c == "," || c == "]" || c == "}" || c == "#") break
-		s = s c; CI++
-	}
-	if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/ && substr(CUR, CI, 1) == " " && substr(CUR, CI + 1, 1) ~ /[0-9]/) {
-		CI++; t = ""
-		while (CI <= CLEN && substr(CUR, CI, 1) ~ /[0-9:.Zz+-]/) { t = t substr(CUR, CI, 1); CI++ }
-		s = s "T" t
-	}
-	if (s == "true" || s == "false") { VKIND = "bool"; return s }
-	if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)$/) {
-		VKIND = "int"; gsub(/_/, "", s); sub(/^\+/, "", s)
-		if (s == "-0") s = "0"
-		return s
-	}
-	if (s ~ /^0x[0-9A-Fa-f](_?[0-9A-Fa-f])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", hexval(substr(s, 3))) }
-	if (s ~ /^0o[0-7](_?[0-7])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 8)) }
-	if (s ~ /^0b[01](_?[01])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 2)) }
-	if (s ~ /^[+-]?(inf|nan)$/) { VKIND = "float"; sub(/^\+/, "", s); return s }
-	if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)(\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?$/) { VKIND = "float"; gsub(/_/, "", s); sub(/^\+/, "", s); return s }
-	if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]([Tt][0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?([Zz]|[+-][0-9][0-9]:[0-9][0-9])?)?$/ || s ~ /^[0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?$/) {
-		VKIND = "date"; return toupper(s)
-	}
-	if (s == "") perr("missing value")
-	perr("unsupported value " canon_str(s))
+    s = ""
+    while (CI <= CLEN) {
+        c = substr(CUR, CI, 1)
+        if (c == " " || c == "\t" || c == "," || c == "]" || c == "}" || c == "#") break
+        s = s c; CI++
+    }
+    if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/ && substr(CUR, CI, 1) == " " && substr(CUR, CI + 1, 1) ~ /[0-9]/) {
+        CI++; t = ""
+        while (CI <= CLEN && substr(CUR, CI, 1) ~ /[0-9:.Zz+-]/) { t = t substr(CUR, CI, 1); CI++ }
+        s = s "T" t
+    }
+    if (s == "true" || s == "false") { VKIND = "bool"; return s }
+    if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)$/) {
+        VKIND = "int"; gsub(/_/, "", s); sub(/^\+/, "", s)
+        if (s == "-0") s = "0"
+        return s
+    }
+    if (s ~ /^0x[0-9A-Fa-f](_?[0-9A-Fa-f])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", hexval(substr(s, 3))) }
+    if (s ~ /^0o[0-7](_?[0-7])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 8)) }
+    if (s ~ /^0b[01](_?[01])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 2)) }
+    if (s ~ /^[+-]?(inf|nan)$/) { VKIND = "float"; sub(/^\+/, "", s); return s }
+    if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)(\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?$/) { VKIND = "float"; gsub(/_/, "", s); sub(/^\+/, "", s); return s }
+    if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]([Tt][0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?([Zz]|[+-][0-9][0-9]:[0-9][0-9])?)?$/ || s ~ /^[0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?$/) {
+        VKIND = "date"; return toupper(s)
+    }
+    if (s == "") perr("missing value")
+    perr("unsupported value " canon_str(s))
 }
 function radix(s, b,    i, v) {
-	v = 0
-	for (i = 1; i <= length(s); i++) v = v * b + substr(s, i, 1)
-	return v
+    v = 0
+    for (i = 1; i <= length(s); i++) v = v * b + substr(s, i, 1)
+    return v
 }
 # cursor at "["; sets ARR_CL/ARR_CC (closing bracket), ARR_PREV ("[", "," or "v"),
 # ARR_FLAT (1 when every element is a string, integer or boolean) and
 # ARR_ELEMS (canonical elements, one per line)
 function parse_array(    out, v, first, prev, flat, elems) {
-	CI++; out = "["; first = 1; prev = "["; flat = 1; elems = ""
-	while (1) {
-		skip_all()
-		if (ch() == "]") {
-			ARR_CL = LI; ARR_CC = CI; ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = elems
-			CI++; VKIND = "array"
-			return out "]"
-		}
-		if (prev == "v") perr("expected , or ] in array")
-		v = parse_value()
-		if (VKIND != "str" && VKIND != "int" && VKIND != "bool") flat = 0
-		out = out (first ? "" : ", ") v; first = 0
-		elems = elems v "\n"
-		prev = "v"
-		skip_all()
-		if (ch() == ",") { CI++; prev = "," }
-		else if (ch() != "]") perr("expected , or ] in array")
-	}
+    CI++; out = "["; first = 1; prev = "["; flat = 1; elems = ""
+    while (1) {
+        skip_all()
+        if (ch() == "]") {
+            ARR_CL = LI; ARR_CC = CI; ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = elems
+            CI++; VKIND = "array"
+            return out "]"
+        }
+        if (prev == "v") perr("expected , or ] in array")
+        v = parse_value()
+        if (VKIND != "str" && VKIND != "int" && VKIND != "bool") flat = 0
+        out = out (first ? "" : ", ") v; first = 0
+        elems = elems v "\n"
+        prev = "v"
+        skip_all()
+        if (ch() == ",") { CI++; prev = "," }
+        else if (ch() != "]") perr("expected , or ] in array")
+    }
 }
 # cursor at "{"; with emit, records every key under path (table tpath, line sl)
 function parse_inline(path, tpath, emit, sl,    out, first, kp, full, j, v, n, nk, segs) {
-	CI++; out = "{"; first = 1
-	while (1) {
-		skip_all()
-		if (ch() == "}") { CI++; VKIND = "inline"; return out "}" }
-		if (!first) perr("expected , or } in inline table")
-		kp = parse_key()
-		nk = KEYN
-		for (j = 1; j <= nk; j++) segs[j] = KEYSEG[j]
-		skip_ws()
-		if (ch() != "=") perr("expected = after key " kp)
-		CI++; skip_ws()
-		full = path
-		if (emit) {
-			for (j = 1; j < nk; j++) { full = join(full, segs[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
-			full = join(full, segs[nk])
-		}
-		if (ch() == "{") {
-			if (emit) n = add_entry(full, tpath, "", "inline", sl, sl, "")
-			v = parse_inline(full, tpath, emit, sl)
-			if (emit) Ev[D, n] = v
-		} else {
-			v = parse_value()
-			if (emit) { n = add_entry(full, tpath, v, "value", sl, sl, ""); VK[D, n] = VKIND }
-		}
-		out = out (out == "{" ? "" : ", ") kp " = " v
-		skip_all()
-		if (ch() == ",") { CI++; continue }
-		if (ch() != "}") perr("expected , or } in inline table")
-		first = 0
-	}
+    CI++; out = "{"; first = 1
+    while (1) {
+        skip_all()
+        if (ch() == "}") { CI++; VKIND = "inline"; return out "}" }
+        if (!first) perr("expected , or } in inline table")
+        kp = parse_key()
+        nk = KEYN
+        for (j = 1; j <= nk; j++) segs[j] = KEYSEG[j]
+        skip_ws()
+        if (ch() != "=") perr("expected = after key " kp)
+        CI++; skip_ws()
+        full = path
+        if (emit) {
+            for (j = 1; j < nk; j++) { full = join(full, segs[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
+            full = join(full, segs[nk])
+        }
+        if (ch() == "{") {
+            if (emit) n = add_entry(full, tpath, "", "inline", sl, sl, "")
+            v = parse_inline(full, tpath, emit, sl)
+            if (emit) Ev[D, n] = v
+        } else {
+            v = parse_value()
+            if (emit) { n = add_entry(full, tpath, v, "value", sl, sl, ""); VK[D, n] = VKIND }
+        }
+        out = out (out == "{" ? "" : ", ") kp " = " v
+        skip_all()
+        if (ch() == ",") { CI++; continue }
+        if (ch() != "}") perr("expected , or } in inline table")
+        first = 0
+    }
 }
 function join(a, b) { return (a == "") ? b : a "." b }
 
 # --- documents
 function add_entry(path, tpath, val, kind, sl, el, kp,    n) {
-	n = ++En[D]
-	Ep[D, n] = path; Et[D, n] = tpath; Ev[D, n] = val; Ek[D, n] = kind
-	Es[D, n] = sl; Ee[D, n] = el; Eks[D, n] = kp; Eh[D, n] = CURH; VK[D, n] = ""
-	return n
+    n = ++En[D]
+    Ep[D, n] = path; Et[D, n] = tpath; Ev[D, n] = val; Ek[D, n] = kind
+    Es[D, n] = sl; Ee[D, n] = el; Eks[D, n] = kp; Eh[D, n] = CURH; VK[D, n] = ""
+    return n
 }
 function parse_keyval(tpath,    sl, kp, full, j, n, v) {
-	sl = LI
-	kp = parse_key()
-	full = tpath
-	for (j = 1; j < KEYN; j++) { full = join(full, KEYSEG[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
-	full = join(full, KEYSEG[KEYN])
-	skip_ws()
-	if (ch() != "=") perr("expected = after key " kp)
-	CI++; skip_ws()
-	if (ch() == "\n" || ch() == "#") perr("missing value for key " kp)
-	if (ch() == "{") {
-		n = add_entry(full, tpath, "", "inline", sl, sl, kp)
-		Ev[D, n] = parse_inline(full, tpath, 1, sl)
-		VK[D, n] = "inline"
-	} else {
-		v = parse_value()
-		n = add_entry(full, tpath, v, "value", sl, sl, kp)
-		VK[D, n] = VKIND
-		if (VKIND == "array") { Acl[D, n] = ARR_CL; Acc[D, n] = ARR_CC; Apv[D, n] = ARR_PREV; Afl[D, n] = ARR_FLAT; Ael[D, n] = ARR_ELEMS }
-	}
-	Ee[D, n] = LI
-	expect_eol("value of " kp)
+    sl = LI
+    kp = parse_key()
+    full = tpath
+    for (j = 1; j < KEYN; j++) { full = join(full, KEYSEG[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
+    full = join(full, KEYSEG[KEYN])
+    skip_ws()
+    if (ch() != "=") perr("expected = after key " kp)
+    CI++; skip_ws()
+    if (ch() == "\n" || ch() == "#") perr("missing value for key " kp)
+    if (ch() == "{") {
+        n = add_entry(full, tpath, "", "inline", sl, sl, kp)
+        Ev[D, n] = parse_inline(full, tpath, 1, sl)
+        VK[D, n] = "inline"
+    } else {
+        v = parse_value()
+        n = add_entry(full, tpath, v, "value", sl, sl, kp)
+        VK[D, n] = VKIND
+        if (VKIND == "array") { Acl[D, n] = ARR_CL; Acc[D, n] = ARR_CC; Apv[D, n] = ARR_PREV; Afl[D, n] = ARR_FLAT; Ael[D, n] = ARR_ELEMS }
+    }
+    Ee[D, n] = LI
+    expect_eol("value of " kp)
 }
 function parse_doc(d, name,    tpath, c, kind, p, n) {
-	D = d; DOCNAME[d] = name; NL = Nl[d]; En[d] = 0; Hn[d] = 0; tpath = ""; CURH = 0
-	setline(1)
-	while (LI <= NL) {
-		skip_ws()
-		c = ch()
-		if (c == "\n" || c == "#") { nextline(); continue }
-		if (c == "[") {
-			kind = "table"; CI++
-			if (ch() == "[") { kind = "array"; CI++ }
-			p = parse_key()
-			if (ch() != "]") perr("expected ] after table name " p)
-			CI++
-			if (kind == "array") { if (ch() != "]") perr("expected ]] after table name " p); CI++ }
-			expect_eol("table header")
-			n = ++Hn[d]
-			Hp[d, n] = p; Hk[d, n] = kind; Hl[d, n] = LI; Hlast[d, n] = LI
-			tpath = p; CURH = n
-			nextline(); continue
-		}
-		parse_keyval(tpath)
-		if (CURH) Hlast[d, CURH] = LI
-		nextline()
-	}
+    D = d; DOCNAME[d] = name; NL = Nl[d]; En[d] = 0; Hn[d] = 0; tpath = ""; CURH = 0
+    setline(1)
+    while (LI <= NL) {
+        skip_ws()
+        c = ch()
+        if (c == "\n" || c == "#") { nextline(); continue }
+        if (c == "[") {
+            kind = "table"; CI++
+            if (ch() == "[") { kind = "array"; CI++ }
+            p = parse_key()
+            if (ch() != "]") perr("expected ] after table name " p)
+            CI++
+            if (kind == "array") { if (ch() != "]") perr("expected ]] after table name " p); CI++ }
+            expect_eol("table header")
+            n = ++Hn[d]
+            Hp[d, n] = p; Hk[d, n] = kind; Hl[d, n] = LI; Hlast[d, n] = LI
+            tpath = p; CURH = n
+            nextline(); continue
+        }
+        parse_keyval(tpath)
+        if (CURH) Hlast[d, CURH] = LI
+        nextline()
+    }
 }
 
 # --- containerd specifics
 function under(p, a) { return p == a || substr(p, 1, length(a) + 1) == a "." }
 function related(p, a) { return under(p, a) || under(a, p) }
 function config_version(d,    i, v) {
-	v = ""; VLINE[d] = 0
-	for (i = 1; i <= En[d]; i++) {
-		if (Et[d, i] != "" || Ep[d, i] != "version") continue
-		if (Ek[d, i] != "value" || VK[d, i] != "int") fail(DOCNAME[d] ": line " Es[d, i] ": version must be an integer")
-		v = Ev[d, i]; VLINE[d] = Ee[d, i]
-	}
-	if (v == "") return 1
-	if (v !~ /^[1-4]$/) fail(DOCNAME[d] ": unsupported config version " v " (supported: 1 to 4)")
-	return v + 0
+    v = ""; VLINE[d] = 0
+    for (i = 1; i <= En[d]; i++) {
+        if (Et[d, i] != "" || Ep[d, i] != "version") continue
+        if (Ek[d, i] != "value" || VK[d, i] != "int") fail(DOCNAME[d] ": line " Es[d, i] ": version must be an integer")
+        v = Ev[d, i]; VLINE[d] = Ee[d, i]
+    }
+    if (v == "") return 1
+    if (v !~ /^[1-4]$/) fail(DOCNAME[d] ": unsupported config version " v " (supported: 1 to 4)")
+    return v + 0
 }
 function runtimes_prefix(v) {
-	if (v == 1) return "plugins.cri.containerd.runtimes"
-	if (v == 2) return "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes"
-	return "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes"
+    if (v == 1) return "plugins.cri.containerd.runtimes"
+    if (v == 2) return "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes"
+    return "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes"
 }
 function is_handler(h,    i) {
-	for (i = 1; i <= NH; i++) if (HANDLER[i] == h) return 1
-	return 0
+    for (i = 1; i <= NH; i++) if (HANDLER[i] == h) return 1
+    return 0
 }
 # parses and checks RUNTIME_TABLES into document "w"
 function load_wanted(    j, n, k, ok, i, seen, cnt) {
-	load_string("w", ENVIRON["RUNTIME_TABLES"])
-	parse_doc("w", "RUNTIME_TABLES")
-	for (j = 1; j <= Hn["w"]; j++) {
-		if (Hk["w", j] != "table") fail("RUNTIME_TABLES: line " Hl["w", j] ": arrays of tables are not supported")
-		ok = 0
-		for (i = 1; i <= NH; i++) if (under(Hp["w", j], HANDLER[i])) ok = 1
-		if (!ok) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] does not belong to a handler in RUNTIME_HANDLERS")
-		if ((Hp["w", j]) in seen) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] is defined twice")
-		seen[Hp["w", j]] = 1
-	}
-	for (j = 1; j <= Hn["w"]; j++) if (index(Hp["w", j], "\\")) fail("RUNTIME_TABLES: line " Hl["w", j] ": table name [" Hp["w", j] "] needs escapes; containerd 1.x cannot read escaped keys")
-	for (n = 1; n <= En["w"]; n++) {
-		if (index(Ep["w", n], "\\")) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " needs escapes; containerd 1.x cannot read escaped keys")
-		if (Et["w", n] == "") fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is outside a table")
-		if (Ek["w", n] == "inline") fail("RUNTIME_TABLES: line " Es["w", n] ": inline tables are not supported; use a [table]")
-		if (Ek["w", n] == "implicit") { if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " redefines a table"); continue }
-		k = VK["w", n]
-		if (k != "str" && k != "int" && k != "bool" && !(k == "array" && Afl["w", n])) fail("RUNTIME_TABLES: line " Es["w", n] ": value of " Ep["w", n] " must be a string, an integer, a boolean or an array of them")
-		if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is defined twice or redefines a table")
-		seen[Ep["w", n]] = 1
-	}
-	for (n = 1; n <= En["w"]; n++) for (j = 1; j <= Hn["w"]; j++) if (Ek["w", n] == "value" && under(Hp["w", j], Ep["w", n]) && Hp["w", j] != Ep["w", n]) fail("RUNTIME_TABLES: key " Ep["w", n] " conflicts with table [" Hp["w", j] "]")
-	for (i = 1; i <= NH; i++) {
-		cnt = 0
-		for (n = 1; n <= En["w"]; n++) if (Ek["w", n] == "value" && under(Ep["w", n], HANDLER[i])) cnt++
-		if (cnt == 0) fail("RUNTIME_TABLES defines no key for handler " HANDLER[i])
-	}
+    load_string("w", ENVIRON["RUNTIME_TABLES"])
+    parse_doc("w", "RUNTIME_TABLES")
+    for (j = 1; j <= Hn["w"]; j++) {
+        if (Hk["w", j] != "table") fail("RUNTIME_TABLES: line " Hl["w", j] ": arrays of tables are not supported")
+        ok = 0
+        for (i = 1; i <= NH; i++) if (under(Hp["w", j], HANDLER[i])) ok = 1
+        if (!ok) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] does not belong to a handler in RUNTIME_HANDLERS")
+        if ((Hp["w", j]) in seen) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] is defined twice")
+        seen[Hp["w", j]] = 1
+    }
+    for (j = 1; j <= Hn["w"]; j++) if (index(Hp["w", j], "\\")) fail("RUNTIME_TABLES: line " Hl["w", j] ": table name [" Hp["w", j] "] needs escapes; containerd 1.x cannot read escaped keys")
+    for (n = 1; n <= En["w"]; n++) {
+        if (index(Ep["w", n], "\\")) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " needs escapes; containerd 1.x cannot read escaped keys")
+        if (Et["w", n] == "") fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is outside a table")
+        if (Ek["w", n] == "inline") fail("RUNTIME_TABLES: line " Es["w", n] ": inline tables are not supported; use a [table]")
+        if (Ek["w", n] == "implicit") { if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " redefines a table"); continue }
+        k = VK["w", n]
+        if (k != "str" && k != "int" && k != "bool" && !(k == "array" && Afl["w", n])) fail("RUNTIME_TABLES: line " Es["w", n] ": value of " Ep["w", n] " must be a string, an integer, a boolean or an array of them")
+        if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is defined twice or redefines a table")
+        seen[Ep["w", n]] = 1
+    }
+    for (n = 1; n <= En["w"]; n++) for (j = 1; j <= Hn["w"]; j++) if (Ek["w", n] == "value" && under(Hp["w", j], Ep["w", n]) && Hp["w", j] != Ep["w", n]) fail("RUNTIME_TABLES: key " Ep["w", n] " conflicts with table [" Hp["w", j] "]")
+    for (i = 1; i <= NH; i++) {
+        cnt = 0
+        for (n = 1; n <= En["w"]; n++) if (Ek["w", n] == "value" && under(Ep["w", n], HANDLER[i])) cnt++
+        if (cnt == 0) fail("RUNTIME_TABLES defines no key for handler " HANDLER[i])
+    }
 }
 function render_block(h, P,    j, n, out) {
-	out = ""
-	for (j = 1; j <= Hn["w"]; j++) {
-		if (!under(Hp["w", j], h)) continue
-		if (out != "") out = out "\n"
-		out = out "[" P "." Hp["w", j] "]\n"
-		for (n = 1; n <= En["w"]; n++) if (Eh["w", n] == j && Ek["w", n] == "value") out = out Eks["w", n] " = " Ev["w", n] "\n"
-	}
-	return out
+    out = ""
+    for (j = 1; j <= Hn["w"]; j++) {
+        if (!under(Hp["w", j], h)) continue
+        if (out != "") out = out "\n"
+        out = out "[" P "." Hp["w", j] "]\n"
+        for (n = 1; n <= En["w"]; n++) if (Eh["w", n] == j && Ek["w", n] == "value") out = out Eks["w", n] " = " Ev["w", n] "\n"
+    }
+    return out
 }
 # compares handler h in document d with the wanted tables: sets ST to absent,
 # same or differs, TUND[j] for its table headers; fails on forms it cannot edit
 function analyze(d, h, P,    H, i, j, n, k, ntab, nexist, same, cnt, hc, dup) {
-	H = P "." h
-	ntab = 0; nexist = 0; dup = 0
-	split("", cnt); split("", hc)
-	for (j = 1; j <= Hn[d]; j++) {
-		TUND[j] = 0
-		if (!related(Hp[d, j], H)) continue
-		if (Hk[d, j] == "array") fail(DOCNAME[d] ": line " Hl[d, j] ": array of tables [[" Hp[d, j] "]] overlaps handler " h "; refusing to edit it")
-		if (!under(Hp[d, j], H)) continue
-		TUND[j] = 1; ntab++
-		if (++hc[Hp[d, j]] > 1) dup = 1
-	}
-	for (i = 1; i <= En[d]; i++) {
-		if (!related(Ep[d, i], H)) continue
-		if (!under(Et[d, i], H)) fail(DOCNAME[d] ": line " Es[d, i] ": handler " h " is defined by a dotted key or an inline table (" Ep[d, i] "); refusing to edit it")
-		if (Ek[d, i] != "value") continue
-		nexist++; cnt[Ep[d, i] SUBSEP Ev[d, i]]++
-	}
-	for (n = 1; n <= En["w"]; n++) {
-		if (Ek["w", n] != "value" || !under(Ep["w", n], h)) continue
-		cnt[P "." Ep["w", n] SUBSEP Ev["w", n]]--
-	}
-	if (ntab == 0 && nexist == 0) { ST = "absent"; return }
-	same = !dup
-	for (k in cnt) if (cnt[k] != 0) same = 0
-	ST = same ? "same" : "differs"
+    H = P "." h
+    ntab = 0; nexist = 0; dup = 0
+    split("", cnt); split("", hc)
+    for (j = 1; j <= Hn[d]; j++) {
+        TUND[j] = 0
+        if (!related(Hp[d, j], H)) continue
+        if (Hk[d, j] == "array") fail(DOCNAME[d] ": line " Hl[d, j] ": array of tables [[" Hp[d, j] "]] overlaps handler " h "; refusing to edit it")
+        if (!under(Hp[d, j], H)) continue
+        TUND[j] = 1; ntab++
+        if (++hc[Hp[d, j]] > 1) dup = 1
+    }
+    for (i = 1; i <= En[d]; i++) {
+        if (!related(Ep[d, i], H)) continue
+        if (!under(Et[d, i], H)) fail(DOCNAME[d] ": line " Es[d, i] ": handler " h " is defined by a dotted key or an inline table (" Ep[d, i] "); refusing to edit it")
+        if (Ek[d, i] != "value") continue
+        nexist++; cnt[Ep[d, i] SUBSEP Ev[d, i]]++
+    }
+    for (n = 1; n <= En["w"]; n++) {
+        if (Ek["w", n] != "value" || !under(Ep["w", n], h)) continue
+        cnt[P "." Ep["w", n] SUBSEP Ev["w", n]]--
+    }
+    if (ntab == 0 && nexist == 0) { ST = "absent"; return }
+    same = !dup
+    for (k in cnt) if (cnt[k] != 0) same = 0
+    ST = same ? "same" : "differs"
 }
 # imports of document d: sets IMP (absent, covered or missing) and IMPN (its entry)
 function analyze_imports(d, glob, file,    i, n, el, m, want1, want2) {
-	IMP = "absent"; IMPN = 0
-	want1 = canon_str(glob); want2 = canon_str(file)
-	for (i = 1; i <= En[d]; i++) {
-		if (!related(Ep[d, i], "imports") || Et[d, i] != "") continue
-		if (Ek[d, i] != "value" || Ep[d, i] != "imports" || VK[d, i] != "array") fail(DOCNAME[d] ": line " Es[d, i] ": imports must be an array of strings")
-		IMPN = i; IMP = "missing"
-		m = split(Ael[d, i], el, "\n")
-		for (n = 1; n <= m; n++) if (el[n] == want1 || el[n] == want2) IMP = "covered"
-	}
+    IMP = "absent"; IMPN = 0
+    want1 = canon_str(glob); want2 = canon_str(file)
+    for (i = 1; i <= En[d]; i++) {
+        if (!related(Ep[d, i], "imports") || Et[d, i] != "") continue
+        if (Ek[d, i] != "value" || Ep[d, i] != "imports" || VK[d, i] != "array") fail(DOCNAME[d] ": line " Es[d, i] ": imports must be an array of strings")
+        IMPN = i; IMP = "missing"
+        m = split(Ael[d, i], el, "\n")
+        for (n = 1; n <= m; n++) if (el[n] == want1 || el[n] == want2) IMP = "covered"
+    }
 }
 
 function plan(    i, h) {
-	load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-	V = config_version("c"); P = runtimes_prefix(V)
-	load_wanted()
-	for (i = 1; i <= NH; i++) {
-		h = HANDLER[i]
-		analyze("c", h, P)
-		if (V >= 3) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
-		else print "handler\t" h "\t" ST
-	}
-	if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t-\t" IMP }
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    load_wanted()
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]
+        analyze("c", h, P)
+        if (V >= 3) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
+        else print "handler\t" h "\t" ST
+    }
+    if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t-\t" IMP }
 }
 
 function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
-	load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-	V = config_version("c"); P = runtimes_prefix(V)
-	load_wanted()
-	app = ""
-	for (i = 1; i <= NH; i++) {
-		h = HANDLER[i]
-		analyze("c", h, P)
-		if (ST == "absent" || (ST == "same" && V < 3)) {
-			if (ST == "absent" && V < 3) app = app (app == "" ? "" : "\n") render_block(h, P)
-			continue
-		}
-		first = 0
-		for (j = 1; j <= Hn["c"]; j++) {
-			if (!TUND[j]) continue
-			if (!first) first = Hl["c", j]
-			for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
-			for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
-		}
-		if (V < 3) INS[first] = INS[first] render_block(h, P) "\n"
-	}
-	if (V >= 3) {
-		analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-		if (IMP == "absent") {
-			if (!VLINE["c"]) fail("config.toml: version " V " without a version key")
-			AFTER[VLINE["c"]] = "imports = [" canon_str(ENVIRON["SR_GLOB"]) "]"
-		} else if (IMP == "missing") {
-			k = Apv["c", IMPN]
-			text = (k == "[") ? "" : (k == ",") ? " " : ", "
-			text = text canon_str(ENVIRON["SR_GLOB"])
-			line = Ln["c", Acl["c", IMPN]]
-			MOD[Acl["c", IMPN]] = substr(line, 1, Acc["c", IMPN] - 1) text substr(line, Acc["c", IMPN])
-		}
-	}
-	last = ""
-	for (i = 1; i <= Nl["c"]; i++) {
-		if (i in INS) { printf "%s", INS[i]; last = "" }
-		if (i in DEL) continue
-		line = (i in MOD) ? MOD[i] : Ln["c", i]
-		print line; last = line
-		if (i in AFTER) { print AFTER[i]; last = AFTER[i] }
-	}
-	if (app != "") {
-		if (last !~ /^[ \t\r]*$/) print ""
-		printf "%s", app
-	}
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    load_wanted()
+    app = ""
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]
+        analyze("c", h, P)
+        if (ST == "absent" || (ST == "same" && V < 3)) {
+            if (ST == "absent" && V < 3) app = app (app == "" ? "" : "\n") render_block(h, P)
+            continue
+        }
+        first = 0
+        for (j = 1; j <= Hn["c"]; j++) {
+            if (!TUND[j]) continue
+            if (!first) first = Hl["c", j]
+            for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
+            for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
+        }
+        if (V < 3) INS[first] = INS[first] render_block(h, P) "\n"
+    }
+    if (V >= 3) {
+        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        if (IMP == "absent") {
+            if (!VLINE["c"]) fail("config.toml: version " V " without a version key")
+            AFTER[VLINE["c"]] = "imports = [" canon_str(ENVIRON["SR_GLOB"]) "]"
+        } else if (IMP == "missing") {
+            k = Apv["c", IMPN]
+            text = (k == "[") ? "" : (k == ",") ? " " : ", "
+            text = text canon_str(ENVIRON["SR_GLOB"])
+            line = Ln["c", Acl["c", IMPN]]
+            MOD[Acl["c", IMPN]] = substr(line, 1, Acc["c", IMPN] - 1) text substr(line, Acc["c", IMPN])
+        }
+    }
+    last = ""
+    for (i = 1; i <= Nl["c"]; i++) {
+        if (i in INS) { printf "%s", INS[i]; last = "" }
+        if (i in DEL) continue
+        line = (i in MOD) ? MOD[i] : Ln["c", i]
+        print line; last = line
+        if (i in AFTER) { print AFTER[i]; last = AFTER[i] }
+    }
+    if (app != "") {
+        if (last !~ /^[ \t\r]*$/) print ""
+        printf "%s", app
+    }
 }
 
 # proves the candidate (SR_CANDIDATE) differs from config.toml (SR_CONFIG) only
 # in the handlers tables (and, version 3+, the imports array)
 function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
-	load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-	load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
-	V = config_version("c"); P = runtimes_prefix(V)
-	if (config_version("n") != V) fail("candidate config.toml: version changed")
-	load_wanted()
-	split("", cnt)
-	for (i = 1; i <= En["c"]; i++) if (!owned_entry("c", i, P, V)) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
-	for (i = 1; i <= En["n"]; i++) if (!owned_entry("n", i, P, V)) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
-	for (j = 1; j <= Hn["c"]; j++) if (!owned_path(Hp["c", j], P)) cnt["H" SUBSEP Hk["c", j] SUBSEP Hp["c", j]]++
-	for (j = 1; j <= Hn["n"]; j++) if (!owned_path(Hp["n", j], P)) cnt["H" SUBSEP Hk["n", j] SUBSEP Hp["n", j]]--
-	for (k in cnt) if (cnt[k] != 0) { gsub(SUBSEP, " ", k); fail("candidate config.toml: a table or key outside the handlers changed (" k ")") }
-	for (i = 1; i <= NH; i++) {
-		h = HANDLER[i]; H = P "." h
-		analyze("n", h, P)
-		if (V >= 3) { if (ST != "absent") fail("candidate config.toml: handler " h " is still defined in config.toml"); continue }
-		if (ST != "same") fail("candidate config.toml: handler " h " does not match RUNTIME_TABLES")
-		split("", hc); split("", wt)
-		for (j = 1; j <= Hn["w"]; j++) if (under(Hp["w", j], h)) wt[P "." Hp["w", j]] = 1
-		for (j = 1; j <= Hn["n"]; j++) {
-			if (!under(Hp["n", j], H)) continue
-			if (++hc[Hp["n", j]] > 1) fail("candidate config.toml: table [" Hp["n", j] "] appears twice")
-			if (!(Hp["n", j] in wt)) fail("candidate config.toml: unexpected table [" Hp["n", j] "]")
-		}
-		for (k in wt) if (!(k in hc)) fail("candidate config.toml: table [" k "] is missing")
-	}
-	if (V >= 3) {
-		want = ""
-		analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-		if (IMPN) want = Ael["c", IMPN]
-		if (IMP != "covered") want = want canon_str(ENVIRON["SR_GLOB"]) "\n"
-		analyze_imports("n", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-		got = IMPN ? Ael["n", IMPN] : ""
-		if (IMP != "covered" || got != want) fail("candidate config.toml: imports is not the original array plus " canon_str(ENVIRON["SR_GLOB"]))
-	}
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    if (config_version("n") != V) fail("candidate config.toml: version changed")
+    load_wanted()
+    split("", cnt)
+    for (i = 1; i <= En["c"]; i++) if (!owned_entry("c", i, P, V)) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
+    for (i = 1; i <= En["n"]; i++) if (!owned_entry("n", i, P, V)) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
+    for (j = 1; j <= Hn["c"]; j++) if (!owned_path(Hp["c", j], P)) cnt["H" SUBSEP Hk["c", j] SUBSEP Hp["c", j]]++
+    for (j = 1; j <= Hn["n"]; j++) if (!owned_path(Hp["n", j], P)) cnt["H" SUBSEP Hk["n", j] SUBSEP Hp["n", j]]--
+    for (k in cnt) if (cnt[k] != 0) { gsub(SUBSEP, " ", k); fail("candidate config.toml: a table or key outside the handlers changed (" k ")") }
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]; H = P "." h
+        analyze("n", h, P)
+        if (V >= 3) { if (ST != "absent") fail("candidate config.toml: handler " h " is still defined in config.toml"); continue }
+        if (ST != "same") fail("candidate config.toml: handler " h " does not match RUNTIME_TABLES")
+        split("", hc); split("", wt)
+        for (j = 1; j <= Hn["w"]; j++) if (under(Hp["w", j], h)) wt[P "." Hp["w", j]] = 1
+        for (j = 1; j <= Hn["n"]; j++) {
+            if (!under(Hp["n", j], H)) continue
+            if (++hc[Hp["n", j]] > 1) fail("candidate config.toml: table [" Hp["n", j] "] appears twice")
+            if (!(Hp["n", j] in wt)) fail("candidate config.toml: unexpected table [" Hp["n", j] "]")
+        }
+        for (k in wt) if (!(k in hc)) fail("candidate config.toml: table [" k "] is missing")
+    }
+    if (V >= 3) {
+        want = ""
+        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        if (IMPN) want = Ael["c", IMPN]
+        if (IMP != "covered") want = want canon_str(ENVIRON["SR_GLOB"]) "\n"
+        analyze_imports("n", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        got = IMPN ? Ael["n", IMPN] : ""
+        if (IMP != "covered" || got != want) fail("candidate config.toml: imports is not the original array plus " canon_str(ENVIRON["SR_GLOB"]))
+    }
 }
 function owned_path(p, P,    i) {
-	for (i = 1; i <= NH; i++) if (under(p, P "." HANDLER[i])) return 1
-	return 0
+    for (i = 1; i <= NH; i++) if (under(p, P "." HANDLER[i])) return 1
+    return 0
 }
 function owned_entry(d, i, P, V) {
-	if (V >= 3 && Et[d, i] == "" && Ep[d, i] == "imports") return 1
-	return owned_path(Ep[d, i], P)
+    if (V >= 3 && Et[d, i] == "" && Ep[d, i] == "imports") return 1
+    return owned_path(Ep[d, i], P)
 }
 
 function dropin(    i, v) {
-	load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-	V = config_version("c"); P = runtimes_prefix(V)
-	load_wanted()
-	print "# Written by shoot-runtimes for runtime " ENVIRON["RUNTIME_NAME"] "; every install rewrites it."
-	print "version = " V
-	for (i = 1; i <= NH; i++) { print ""; printf "%s", render_block(HANDLER[i], P) }
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    load_wanted()
+    print "# Written by shoot-runtimes for runtime " ENVIRON["RUNTIME_NAME"] "; every install rewrites it."
+    print "version = " V
+    for (i = 1; i <= NH; i++) { print ""; printf "%s", render_block(HANDLER[i], P) }
 }
 
 BEGIN {
-	Q = sprintf("%c", 39)
-	for (i = 1; i < 256; i++) { CHR[i] = sprintf("%c", i); ORD[CHR[i]] = i }
-	NH = split(ENVIRON["SR_HANDLERS"], HANDLER, " ")
-	mode = ENVIRON["SR_MODE"]
-	if (mode == "version") {
-		load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-		print config_version("c")
-	} else if (mode == "plan") plan()
-	else if (mode == "render") render()
-	else if (mode == "check") check()
-	else if (mode == "dropin") dropin()
-	else fail("unknown mode " mode)
-	exit 0
+    Q = sprintf("%c", 39)
+    for (i = 1; i < 256; i++) { CHR[i] = sprintf("%c", i); ORD[CHR[i]] = i }
+    NH = split(ENVIRON["SR_HANDLERS"], HANDLER, " ")
+    mode = ENVIRON["SR_MODE"]
+    if (mode == "version") {
+        load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+        print config_version("c")
+    } else if (mode == "plan") plan()
+    else if (mode == "render") render()
+    else if (mode == "check") check()
+    else if (mode == "dropin") dropin()
+    else fail("unknown mode " mode)
+    exit 0
 }
 '
 
 # toml MODE [VAR=value ...]: runs the awk program; extra assignments become its
 # environment (data only)
 toml() {
-	mode=$1
-	shift
-	env LC_ALL=C SR_MODE="$mode" SR_CONFIG="$CONFIG_FILE" SR_HANDLERS="$HANDLERS" \
-		SR_GLOB="$IMPORT_GLOB" SR_DROPIN="$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml" \
-		RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" "$@" \
-		awk "$TOML_AWK" </dev/null
+    mode=$1
+    shift
+    env LC_ALL=C SR_MODE="$mode" SR_CONFIG="$CONFIG_FILE" SR_HANDLERS="$HANDLERS" \
+        SR_GLOB="$IMPORT_GLOB" SR_DROPIN="$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml" \
+        RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" "$@" \
+        awk "$TOML_AWK" </dev/null
 }
 
 # --- changes and the pending-restart marker ---------------------------------------------
@@ -840,339 +840,339 @@ CHANGED=''
 # host change, writes the marker that makes a later run restart containerd even
 # when this one dies before it could
 note_change() {
-	case ",$CHANGED," in
-	*",$1,"*) ;;
-	*) CHANGED="${CHANGED:+$CHANGED,}$1" ;;
-	esac
-	if [ ! -e "$PENDING_FILE" ]; then
-		mkdir -p "$STATE_DIR" || fatal "cannot create state directory ${STATE_DIR#"$HOST_ROOT"}"
-		: >"$PENDING_FILE" || fatal "cannot write ${PENDING_FILE#"$HOST_ROOT"}"
-	fi
+    case ",$CHANGED," in
+    *",$1,"*) ;;
+    *) CHANGED="${CHANGED:+$CHANGED,}$1" ;;
+    esac
+    if [ ! -e "$PENDING_FILE" ]; then
+        mkdir -p "$STATE_DIR" || fatal "cannot create state directory ${STATE_DIR#"$HOST_ROOT"}"
+        : >"$PENDING_FILE" || fatal "cannot write ${PENDING_FILE#"$HOST_ROOT"}"
+    fi
 }
 
 # new_temp TARGET: sets NEW_TEMP to a new temp file next to TARGET (same filesystem, so a
 # rename is atomic); its name never ends in .toml (conf.d imports *.toml)
 new_temp() {
-	NEW_TEMP=$(mktemp "${1%/*}/.${1##*/}.tmp.XXXXXX") || return 1
-	add_tmp "$NEW_TEMP"
+    NEW_TEMP=$(mktemp "${1%/*}/.${1##*/}.tmp.XXXXXX") || return 1
+    add_tmp "$NEW_TEMP"
 }
 
 # replace_file TARGET NEW MODE REASON: renames NEW over TARGET, keeping a copy of
 # the original for a rollback until containerd restarted successfully
 replace_file() {
-	if [ -e "$1" ]; then
-		new_temp "$1" || fatal "cannot create a temp file next to ${1#"$HOST_ROOT"}"
-		saved=$NEW_TEMP
-		cp -p "$1" "$saved" || fatal "cannot back up ${1#"$HOST_ROOT"}"
-		ROLLBACK="$ROLLBACK$1$TAB$saved$NL"
-	else
-		ROLLBACK="$ROLLBACK$1$TAB-$NL"
-	fi
-	note_change "$4"
-	chmod "$3" "$2" || fatal "cannot set the mode of ${2#"$HOST_ROOT"}"
-	mv -f "$2" "$1" || fatal "cannot rename a temp file to ${1#"$HOST_ROOT"}"
+    if [ -e "$1" ]; then
+        new_temp "$1" || fatal "cannot create a temp file next to ${1#"$HOST_ROOT"}"
+        saved=$NEW_TEMP
+        cp -p "$1" "$saved" || fatal "cannot back up ${1#"$HOST_ROOT"}"
+        ROLLBACK="$ROLLBACK$1$TAB$saved$NL"
+    else
+        ROLLBACK="$ROLLBACK$1$TAB-$NL"
+    fi
+    note_change "$4"
+    chmod "$3" "$2" || fatal "cannot set the mode of ${2#"$HOST_ROOT"}"
+    mv -f "$2" "$1" || fatal "cannot rename a temp file to ${1#"$HOST_ROOT"}"
 }
 
 # --- steps ------------------------------------------------------------------------------
 
 # fails early when a tool the install needs is missing
 require_tools() {
-	tools='awk cmp cp env flock mkdir mktemp mv rm stat timeout tr'
-	[ -n "$CONTAINERD_RESTART_COMMAND" ] || tools="$tools nsenter"
-	for tool in $tools; do
-		command -v "$tool" >/dev/null 2>&1 || fatal "required tool $tool is missing from PATH"
-	done
+    tools='awk cmp cp env flock mkdir mktemp mv rm stat timeout tr'
+    [ -n "$CONTAINERD_RESTART_COMMAND" ] || tools="$tools nsenter"
+    for tool in $tools; do
+        command -v "$tool" >/dev/null 2>&1 || fatal "required tool $tool is missing from PATH"
+    done
 }
 
 # takes the node-local lock shared by every installer (bounded wait)
 acquire_lock() {
-	lock="$HOST_ROOT$LOCK_FILE"
-	mkdir -p "${lock%/*}" 2>/dev/null || fatal "cannot create lock directory ${LOCK_FILE%/*}"
-	(: >>"$lock") 2>/dev/null || fatal "cannot open lock file $LOCK_FILE"
-	exec 9>>"$lock"
-	flock -n 9 && return 0
-	info "action=wait reason=lock-held lock=$LOCK_FILE"
-	# flock locks the open file description fd 9 shares with this shell
-	timeout "$LOCK_TIMEOUT" flock 9 || fatal "lock $LOCK_FILE still held after ${LOCK_TIMEOUT}s"
+    lock="$HOST_ROOT$LOCK_FILE"
+    mkdir -p "${lock%/*}" 2>/dev/null || fatal "cannot create lock directory ${LOCK_FILE%/*}"
+    (: >>"$lock") 2>/dev/null || fatal "cannot open lock file $LOCK_FILE"
+    exec 9>>"$lock"
+    flock -n 9 && return 0
+    info "action=wait reason=lock-held lock=$LOCK_FILE"
+    # flock locks the open file description fd 9 shares with this shell
+    timeout "$LOCK_TIMEOUT" flock 9 || fatal "lock $LOCK_FILE still held after ${LOCK_TIMEOUT}s"
 }
 
 # sets CONFIG_VERSION from config.toml's top-level version key (absent: 1)
 detect_config_version() {
-	[ -e "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG does not exist (Gardener's node agent writes it; is HOST_ROOT right?)"
-	[ ! -L "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is a symlink; refusing to replace it"
-	[ -f "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is not a regular file"
-	CONFIG_VERSION=$(toml version 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $CONFIG_VERSION"
-	case $CONFIG_VERSION in
-	1 | 2) REGISTRATION=config ;;
-	3 | 4) REGISTRATION=dropin ;;
-	*) fatal "cannot read $CONTAINERD_CONFIG: unexpected version '$(shown "$CONFIG_VERSION")'" ;;
-	esac
-	info "action=detect config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION"
+    [ -e "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG does not exist (Gardener's node agent writes it; is HOST_ROOT right?)"
+    [ ! -L "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is a symlink; refusing to replace it"
+    [ -f "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is not a regular file"
+    CONFIG_VERSION=$(toml version 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $CONFIG_VERSION"
+    case $CONFIG_VERSION in
+    1 | 2) REGISTRATION=config ;;
+    3 | 4) REGISTRATION=dropin ;;
+    *) fatal "cannot read $CONTAINERD_CONFIG: unexpected version '$(shown "$CONFIG_VERSION")'" ;;
+    esac
+    info "action=detect config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION"
 }
 
 # every artifact must be there before anything on the host changes
 check_artifacts() {
-	old_ifs=$IFS
-	IFS=$NL
-	for name in $RUNTIME_FILES; do
-		if [ ! -f "$ARTIFACT_DIR/$name" ] || [ ! -r "$ARTIFACT_DIR/$name" ]; then
-			fatal "artifact $ARTIFACT_DIR/$name is missing (RUNTIME_FILES names it)"
-		fi
-	done
-	IFS=$old_ifs
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        if [ ! -f "$ARTIFACT_DIR/$name" ] || [ ! -r "$ARTIFACT_DIR/$name" ]; then
+            fatal "artifact $ARTIFACT_DIR/$name is missing (RUNTIME_FILES names it)"
+        fi
+    done
+    IFS=$old_ifs
 }
 
 # plans the registration and builds every new file before the host changes:
 # CANDIDATE (a new config.toml, or empty when it stays) and, version 3+,
 # DROPIN_CANDIDATE (a new drop-in, or empty when it stays)
 prepare_registration() {
-	CANDIDATE=''
-	DROPIN_CANDIDATE=''
-	plan=$(toml plan 2>&1) || fatal "cannot register handlers: $plan"
-	config_changes=0
-	old_ifs=$IFS
-	IFS=$NL
-	for line in $plan; do
-		IFS=$TAB
-		# shellcheck disable=SC2086
-		set -- $line
-		IFS=$NL
-		[ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
-		case $1:$3 in
-		handler:same) info "handler=$2 state=registered action=none" ;;
-		handler:absent)
-			if [ "$REGISTRATION" = config ]; then
-				info "handler=$2 state=absent action=add file=$CONTAINERD_CONFIG"
-				config_changes=1
-			fi
-			;;
-		handler:differs)
-			info "handler=$2 state=differs action=replace file=$CONTAINERD_CONFIG"
-			config_changes=1
-			;;
-		handler:stale)
-			info "handler=$2 state=in-config.toml action=remove-from-config reason=drop-in-owns-it file=$CONTAINERD_CONFIG"
-			config_changes=1
-			;;
-		imports:covered) ;;
-		imports:*)
-			info "action=add-import import=$IMPORT_GLOB file=$CONTAINERD_CONFIG"
-			config_changes=1
-			;;
-		*) fatal "unexpected plan line '$(shown "$line")'" ;;
-		esac
-	done
-	IFS=$old_ifs
+    CANDIDATE=''
+    DROPIN_CANDIDATE=''
+    plan=$(toml plan 2>&1) || fatal "cannot register handlers: $plan"
+    config_changes=0
+    old_ifs=$IFS
+    IFS=$NL
+    for line in $plan; do
+        IFS=$TAB
+        # shellcheck disable=SC2086
+        set -- $line
+        IFS=$NL
+        [ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
+        case $1:$3 in
+        handler:same) info "handler=$2 state=registered action=none" ;;
+        handler:absent)
+            if [ "$REGISTRATION" = config ]; then
+                info "handler=$2 state=absent action=add file=$CONTAINERD_CONFIG"
+                config_changes=1
+            fi
+            ;;
+        handler:differs)
+            info "handler=$2 state=differs action=replace file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        handler:stale)
+            info "handler=$2 state=in-config.toml action=remove-from-config reason=drop-in-owns-it file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        imports:covered) ;;
+        imports:*)
+            info "action=add-import import=$IMPORT_GLOB file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        *) fatal "unexpected plan line '$(shown "$line")'" ;;
+        esac
+    done
+    IFS=$old_ifs
 
-	if [ "$config_changes" = 1 ]; then
-		new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-		CANDIDATE=$NEW_TEMP
-		cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
-		new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-		CONFIG_SNAPSHOT=$NEW_TEMP
-		cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
-		err=$(toml render SR_CONFIG="$CONFIG_SNAPSHOT" 2>&1 >"$CANDIDATE") || fatal "cannot render $CONTAINERD_CONFIG: $err"
-		err=$(toml check SR_CONFIG="$CONFIG_SNAPSHOT" SR_CANDIDATE="$CANDIDATE" 2>&1) || fatal "refusing to write $CONTAINERD_CONFIG: $err"
-		if [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ]; then
-			err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
-				fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
-		fi
-	fi
+    if [ "$config_changes" = 1 ]; then
+        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+        CANDIDATE=$NEW_TEMP
+        cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
+        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+        CONFIG_SNAPSHOT=$NEW_TEMP
+        cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
+        err=$(toml render SR_CONFIG="$CONFIG_SNAPSHOT" 2>&1 >"$CANDIDATE") || fatal "cannot render $CONTAINERD_CONFIG: $err"
+        err=$(toml check SR_CONFIG="$CONFIG_SNAPSHOT" SR_CANDIDATE="$CANDIDATE" 2>&1) || fatal "refusing to write $CONTAINERD_CONFIG: $err"
+        if [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ]; then
+            err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
+                fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
+        fi
+    fi
 
-	if [ "$REGISTRATION" = dropin ]; then
-		[ -d "${DROPIN_FILE%/*}" ] || mkdir -p "${DROPIN_FILE%/*}" || fatal "cannot create $CONTAINERD_DROPIN_DIR"
-		new_temp "$DROPIN_FILE" || fatal "cannot create a temp file in $CONTAINERD_DROPIN_DIR"
-		DROPIN_CANDIDATE=$NEW_TEMP
-		err=$(toml dropin 2>&1 >"$DROPIN_CANDIDATE") || fatal "cannot render the drop-in: $err"
-		if [ -f "$DROPIN_FILE" ] && cmp -s "$DROPIN_CANDIDATE" "$DROPIN_FILE"; then
-			info "action=none file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=unchanged"
-			DROPIN_CANDIDATE=''
-		else
-			[ ! -d "$DROPIN_FILE" ] || fatal "$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is a directory"
-			info "action=write file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=$([ -e "$DROPIN_FILE" ] && echo differs || echo absent)"
-		fi
-	fi
+    if [ "$REGISTRATION" = dropin ]; then
+        [ -d "${DROPIN_FILE%/*}" ] || mkdir -p "${DROPIN_FILE%/*}" || fatal "cannot create $CONTAINERD_DROPIN_DIR"
+        new_temp "$DROPIN_FILE" || fatal "cannot create a temp file in $CONTAINERD_DROPIN_DIR"
+        DROPIN_CANDIDATE=$NEW_TEMP
+        err=$(toml dropin 2>&1 >"$DROPIN_CANDIDATE") || fatal "cannot render the drop-in: $err"
+        if [ -f "$DROPIN_FILE" ] && cmp -s "$DROPIN_CANDIDATE" "$DROPIN_FILE"; then
+            info "action=none file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=unchanged"
+            DROPIN_CANDIDATE=''
+        else
+            [ ! -d "$DROPIN_FILE" ] || fatal "$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is a directory"
+            info "action=write file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=$([ -e "$DROPIN_FILE" ] && echo differs || echo absent)"
+        fi
+    fi
 }
 
 # copies each artifact whose bytes differ to BINARY_PATH (temp file + rename)
 install_files() {
-	dir="$HOST_ROOT$BINARY_PATH"
-	[ -d "$dir" ] || mkdir -p "$dir" || fatal "cannot create $BINARY_PATH"
-	old_ifs=$IFS
-	IFS=$NL
-	for name in $RUNTIME_FILES; do
-		src="$ARTIFACT_DIR/$name"
-		dst="$dir/$name"
-		[ ! -d "$dst" ] || fatal "$BINARY_PATH/$name is a directory"
-		if [ -f "$dst" ] && [ -x "$dst" ] && cmp -s "$src" "$dst"; then
-			continue
-		fi
-		new_temp "$dst" || fatal "cannot write to $BINARY_PATH (creating a temp file for $name failed)"
-		tmp=$NEW_TEMP
-		cp "$src" "$tmp" || fatal "cannot copy $name to $BINARY_PATH"
-		chmod 0755 "$tmp" || fatal "cannot set the mode of $BINARY_PATH/$name"
-		note_change files-changed
-		mv -f "$tmp" "$dst" || fatal "cannot rename a temp file to $BINARY_PATH/$name"
-		info "action=install file=$BINARY_PATH/$name"
-	done
-	IFS=$old_ifs
+    dir="$HOST_ROOT$BINARY_PATH"
+    [ -d "$dir" ] || mkdir -p "$dir" || fatal "cannot create $BINARY_PATH"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        src="$ARTIFACT_DIR/$name"
+        dst="$dir/$name"
+        [ ! -d "$dst" ] || fatal "$BINARY_PATH/$name is a directory"
+        if [ -f "$dst" ] && [ -x "$dst" ] && cmp -s "$src" "$dst"; then
+            continue
+        fi
+        new_temp "$dst" || fatal "cannot write to $BINARY_PATH (creating a temp file for $name failed)"
+        tmp=$NEW_TEMP
+        cp "$src" "$tmp" || fatal "cannot copy $name to $BINARY_PATH"
+        chmod 0755 "$tmp" || fatal "cannot set the mode of $BINARY_PATH/$name"
+        note_change files-changed
+        mv -f "$tmp" "$dst" || fatal "cannot rename a temp file to $BINARY_PATH/$name"
+        info "action=install file=$BINARY_PATH/$name"
+    done
+    IFS=$old_ifs
 }
 
 # prints the runtime config file's wanted content
 runtime_config_text() {
-	printf '%s' "$RUNTIME_CONFIG_CONTENT"
-	case $RUNTIME_CONFIG_CONTENT in
-	'' | *"$NL") ;;
-	*) printf '\n' ;;
-	esac
+    printf '%s' "$RUNTIME_CONFIG_CONTENT"
+    case $RUNTIME_CONFIG_CONTENT in
+    '' | *"$NL") ;;
+    *) printf '\n' ;;
+    esac
 }
 
 # writes RUNTIME_CONFIG_PATH when its content differs
 write_runtime_config() {
-	[ "$HAVE_RUNTIME_CONFIG" = 1 ] || return 0
-	target="$HOST_ROOT$RUNTIME_CONFIG_PATH"
-	if [ -f "$target" ] && runtime_config_text | cmp -s - "$target"; then
-		info "action=none file=$RUNTIME_CONFIG_PATH reason=unchanged"
-		return 0
-	fi
-	[ ! -d "$target" ] || fatal "$RUNTIME_CONFIG_PATH is a directory"
-	[ -d "${target%/*}" ] || mkdir -p "${target%/*}" || fatal "cannot create the directory of $RUNTIME_CONFIG_PATH"
-	new_temp "$target" || fatal "cannot create a temp file next to $RUNTIME_CONFIG_PATH"
-	tmp=$NEW_TEMP
-	runtime_config_text >"$tmp" || fatal "cannot write $RUNTIME_CONFIG_PATH"
-	replace_file "$target" "$tmp" 0644 runtime-config-changed
-	info "action=write file=$RUNTIME_CONFIG_PATH"
+    [ "$HAVE_RUNTIME_CONFIG" = 1 ] || return 0
+    target="$HOST_ROOT$RUNTIME_CONFIG_PATH"
+    if [ -f "$target" ] && runtime_config_text | cmp -s - "$target"; then
+        info "action=none file=$RUNTIME_CONFIG_PATH reason=unchanged"
+        return 0
+    fi
+    [ ! -d "$target" ] || fatal "$RUNTIME_CONFIG_PATH is a directory"
+    [ -d "${target%/*}" ] || mkdir -p "${target%/*}" || fatal "cannot create the directory of $RUNTIME_CONFIG_PATH"
+    new_temp "$target" || fatal "cannot create a temp file next to $RUNTIME_CONFIG_PATH"
+    tmp=$NEW_TEMP
+    runtime_config_text >"$tmp" || fatal "cannot write $RUNTIME_CONFIG_PATH"
+    replace_file "$target" "$tmp" 0644 runtime-config-changed
+    info "action=write file=$RUNTIME_CONFIG_PATH"
 }
 
 # swaps in the prepared drop-in and config.toml
 register_runtime() {
-	if [ -n "$DROPIN_CANDIDATE" ]; then
-		replace_file "$DROPIN_FILE" "$DROPIN_CANDIDATE" 0644 dropin-changed
-	fi
-	if [ -n "$CANDIDATE" ]; then
-		cmp -s "$CONFIG_SNAPSHOT" "$CONFIG_FILE" || fatal "$CONTAINERD_CONFIG changed while installing; not overwriting it (the next run starts over)"
-		mode=$(stat -c %a "$CONFIG_FILE") || fatal "cannot read the mode of $CONTAINERD_CONFIG"
-		replace_file "$CONFIG_FILE" "$CANDIDATE" "$mode" config-changed
-		info "action=write file=$CONTAINERD_CONFIG"
-	fi
+    if [ -n "$DROPIN_CANDIDATE" ]; then
+        replace_file "$DROPIN_FILE" "$DROPIN_CANDIDATE" 0644 dropin-changed
+    fi
+    if [ -n "$CANDIDATE" ]; then
+        cmp -s "$CONFIG_SNAPSHOT" "$CONFIG_FILE" || fatal "$CONTAINERD_CONFIG changed while installing; not overwriting it (the next run starts over)"
+        mode=$(stat -c %a "$CONFIG_FILE") || fatal "cannot read the mode of $CONTAINERD_CONFIG"
+        replace_file "$CONFIG_FILE" "$CANDIDATE" "$mode" config-changed
+        info "action=write file=$CONTAINERD_CONFIG"
+    fi
 }
 
 # runs the restart command (or restarts containerd on the host and waits)
 restart_containerd() {
-	if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
-		sh -c "$CONTAINERD_RESTART_COMMAND" 9>&-
-		return
-	fi
-	nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || return 1
-	waited=0
-	until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
-		[ "$waited" -lt "$DEFAULT_RESTART_TIMEOUT" ] || return 1
-		sleep 1
-		waited=$((waited + 1))
-	done
+    if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
+        sh -c "$CONTAINERD_RESTART_COMMAND" 9>&-
+        return
+    fi
+    nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || return 1
+    waited=0
+    until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
+        [ "$waited" -lt "$DEFAULT_RESTART_TIMEOUT" ] || return 1
+        sleep 1
+        waited=$((waited + 1))
+    done
 }
 
 # restarts containerd once when anything changed (or a restart is pending from
 # an earlier run); on failure restores the previous config and restarts again
 restart_if_changed() {
-	reason=$CHANGED
-	if [ -z "$reason" ]; then
-		if [ ! -e "$PENDING_FILE" ]; then
-			COMMITTED=1
-			info "action=none reason=unchanged"
-			return 0
-		fi
-		reason=pending-restart
-	fi
-	info "action=restart reason=$reason"
-	if restart_containerd; then
-		COMMITTED=1
-		rm -f "$PENDING_FILE" || warn "action=none reason=cannot-remove-marker file=${PENDING_FILE#"$HOST_ROOT"}"
-		return 0
-	fi
-	warn "action=rollback reason=restart-failed"
-	rollback
-	if restart_containerd; then
-		fatal "restarting containerd failed (reason=$reason); restored the previous configuration and restarted containerd with it"
-	fi
-	fatal "restarting containerd failed (reason=$reason); restored the previous configuration, but the second restart failed too"
+    reason=$CHANGED
+    if [ -z "$reason" ]; then
+        if [ ! -e "$PENDING_FILE" ]; then
+            COMMITTED=1
+            info "action=none reason=unchanged"
+            return 0
+        fi
+        reason=pending-restart
+    fi
+    info "action=restart reason=$reason"
+    if restart_containerd; then
+        COMMITTED=1
+        rm -f "$PENDING_FILE" || warn "action=none reason=cannot-remove-marker file=${PENDING_FILE#"$HOST_ROOT"}"
+        return 0
+    fi
+    warn "action=rollback reason=restart-failed"
+    rollback
+    if restart_containerd; then
+        fatal "restarting containerd failed (reason=$reason); restored the previous configuration and restarted containerd with it"
+    fi
+    fatal "restarting containerd failed (reason=$reason); restored the previous configuration, but the second restart failed too"
 }
 
 # --- modes ------------------------------------------------------------------------------
 
 do_install() {
-	require_tools
-	acquire_lock
-	detect_config_version
-	prepare_registration
-	check_artifacts
-	install_files
-	write_runtime_config
-	register_runtime
-	restart_if_changed
+    require_tools
+    acquire_lock
+    detect_config_version
+    prepare_registration
+    check_artifacts
+    install_files
+    write_runtime_config
+    register_runtime
+    restart_if_changed
 }
 
 # verify_fail MESSAGE: the one line a failing verify prints
 verify_fail() {
-	printf '[FATAL] %s verify failed: %s\n' "$LOG_CTX" "$*" >&2
-	exit 1
+    printf '[FATAL] %s verify failed: %s\n' "$LOG_CTX" "$*" >&2
+    exit 1
 }
 
 do_verify() {
-	[ -f "$CONFIG_FILE" ] || verify_fail "containerd config $CONTAINERD_CONFIG does not exist"
-	old_ifs=$IFS
-	IFS=$NL
-	for name in $RUNTIME_FILES; do
-		dst="$HOST_ROOT$BINARY_PATH/$name"
-		if [ ! -f "$dst" ] || [ ! -x "$dst" ]; then
-			verify_fail "file $BINARY_PATH/$name is missing or not executable"
-		fi
-		if [ -r "$ARTIFACT_DIR/$name" ]; then
-			cmp -s "$ARTIFACT_DIR/$name" "$dst" || verify_fail "file $BINARY_PATH/$name differs from $ARTIFACT_DIR/$name"
-		fi
-	done
-	IFS=$old_ifs
-	if [ "$HAVE_RUNTIME_CONFIG" = 1 ]; then
-		runtime_config_text | cmp -s - "$HOST_ROOT$RUNTIME_CONFIG_PATH" ||
-			verify_fail "file $RUNTIME_CONFIG_PATH is missing or differs from RUNTIME_CONFIG_CONTENT"
-	fi
-	plan=$(toml plan 2>&1) || verify_fail "$plan"
-	version=$(toml version 2>&1) || verify_fail "$version"
-	old_ifs=$IFS
-	IFS=$NL
-	for line in $plan; do
-		IFS=$TAB
-		# shellcheck disable=SC2086
-		set -- $line
-		IFS=$NL
-		[ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
-		case $version:$1:$3 in
-		[12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
-		[12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
-		[12]:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
-		*:handler:stale) verify_fail "handler $2 is also defined in $CONTAINERD_CONFIG" ;;
-		*:imports:*) verify_fail "$CONTAINERD_CONFIG does not import $IMPORT_GLOB" ;;
-		*) verify_fail "unexpected plan line '$(shown "$line")'" ;;
-		esac
-	done
-	IFS=$old_ifs
-	if [ "$version" -ge 3 ]; then
-		toml dropin 2>/dev/null | cmp -s - "$DROPIN_FILE" ||
-			verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is missing or differs"
-	fi
-	[ ! -e "$PENDING_FILE" ] || verify_fail "a containerd restart is pending (${PENDING_FILE#"$HOST_ROOT"})"
-	info "action=verify result=ok"
+    [ -f "$CONFIG_FILE" ] || verify_fail "containerd config $CONTAINERD_CONFIG does not exist"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        dst="$HOST_ROOT$BINARY_PATH/$name"
+        if [ ! -f "$dst" ] || [ ! -x "$dst" ]; then
+            verify_fail "file $BINARY_PATH/$name is missing or not executable"
+        fi
+        if [ -r "$ARTIFACT_DIR/$name" ]; then
+            cmp -s "$ARTIFACT_DIR/$name" "$dst" || verify_fail "file $BINARY_PATH/$name differs from $ARTIFACT_DIR/$name"
+        fi
+    done
+    IFS=$old_ifs
+    if [ "$HAVE_RUNTIME_CONFIG" = 1 ]; then
+        runtime_config_text | cmp -s - "$HOST_ROOT$RUNTIME_CONFIG_PATH" ||
+            verify_fail "file $RUNTIME_CONFIG_PATH is missing or differs from RUNTIME_CONFIG_CONTENT"
+    fi
+    plan=$(toml plan 2>&1) || verify_fail "$plan"
+    version=$(toml version 2>&1) || verify_fail "$version"
+    old_ifs=$IFS
+    IFS=$NL
+    for line in $plan; do
+        IFS=$TAB
+        # shellcheck disable=SC2086
+        set -- $line
+        IFS=$NL
+        [ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
+        case $version:$1:$3 in
+        [12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
+        [12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
+        [12]:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
+        *:handler:stale) verify_fail "handler $2 is also defined in $CONTAINERD_CONFIG" ;;
+        *:imports:*) verify_fail "$CONTAINERD_CONFIG does not import $IMPORT_GLOB" ;;
+        *) verify_fail "unexpected plan line '$(shown "$line")'" ;;
+        esac
+    done
+    IFS=$old_ifs
+    if [ "$version" -ge 3 ]; then
+        toml dropin 2>/dev/null | cmp -s - "$DROPIN_FILE" ||
+            verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is missing or differs"
+    fi
+    [ ! -e "$PENDING_FILE" ] || verify_fail "a containerd restart is pending (${PENDING_FILE#"$HOST_ROOT"})"
+    info "action=verify result=ok"
 }
 
 # idles until SIGTERM/SIGINT; never uninstalls anything
 do_watch() {
-	sleeper=''
-	trap '[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 0' TERM INT HUP
-	while :; do
-		sleep 3600 &
-		sleeper=$!
-		wait "$sleeper" || :
-	done
+    sleeper=''
+    trap '[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 0' TERM INT HUP
+    while :; do
+        sleep 3600 &
+        sleeper=$!
+        wait "$sleeper" || :
+    done
 }
 
 # --- main: the steps, in order ----------------------------------------------------------
@@ -1185,24 +1185,24 @@ do_watch() {
 #   verify:  validate -> compare files, runtime config, registration -> exit status
 #   watch:   sleep until terminated
 main() {
-	mode=${1:-install}
-	case $mode in
-	install)
-		trap cleanup EXIT
-		trap 'exit 143' TERM
-		trap 'exit 130' INT
-		load_env
-		validate_env
-		do_install
-		;;
-	verify)
-		load_env
-		validate_env
-		do_verify
-		;;
-	watch) do_watch ;;
-	*) fatal "unknown mode '$(shown "$mode")': want install, verify or watch" ;;
-	esac
+    mode=${1:-install}
+    case $mode in
+    install)
+        trap cleanup EXIT
+        trap 'exit 143' TERM
+        trap 'exit 130' INT
+        load_env
+        validate_env
+        do_install
+        ;;
+    verify)
+        load_env
+        validate_env
+        do_verify
+        ;;
+    watch) do_watch ;;
+    *) fatal "unknown mode '$(shown "$mode")': want install, verify or watch" ;;
+    esac
 }
 
 main "$@"
