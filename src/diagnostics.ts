@@ -1,4 +1,5 @@
 import { Origin } from './model/container-runtime';
+import { locateFields } from './sources/locate';
 
 /** One problem with the input, pointing at where it is. */
 export interface Diagnostic {
@@ -37,8 +38,11 @@ export class DiagnosticCollector {
     return this.found.length;
   }
 
-  /** Throws an InputError holding everything collected, if anything was. */
+  /**
+   * Throws an InputError holding everything collected, if anything was, with each diagnostic
+   * that names a field moved to the line where that field starts.
+   */
   public throwIfAny(): void {
-    if (this.found.length > 0) throw new InputError(this.found);
+    if (this.found.length > 0) throw new InputError(locateFields(this.found));
   }
 }

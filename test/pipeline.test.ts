@@ -126,8 +126,8 @@ test('every problem of a run is reported with file, line, object and field', () 
   expect(error).toBeInstanceOf(InputError);
   const messages = (error as Error).message.split('\n').map((m) => m.replace(dir + path.sep, ''));
   expect(messages).toEqual([
-    'bad.yaml:1: ContainerRuntime rocket-sandbox-p of shoot garden-dev/one: unknown runtime type "rocket-sandbox" (known: gvisor, kata, kata-containers)',
-    expect.stringMatching(/^bad\.yaml:\d+: ContainerRuntime gvisor-p of shoot garden-dev\/two: providerConfig\.configFlags\.net-raw: must be true or false, not "maybe"$/),
+    'bad.yaml:16: Shoot garden-dev/one: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket-sandbox" (known: gvisor, kata, kata-containers)',
+    'bad.yaml:36: Shoot garden-dev/two: spec.provider.workers[0].cri.containerRuntimes[0].providerConfig.configFlags.net-raw: must be true or false, not "maybe"',
   ]);
 });
 
@@ -140,5 +140,5 @@ test('the same runtime declared twice for one pool is refused', () => {
   expect(() => run({
     'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor' }] }]),
     'b.yaml': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox'),
-  })).toThrow(/b\.yaml:1: ContainerRuntime gvisor-sandbox of shoot garden-dev\/alpha: is declared twice \(also at .*a\.yaml:1\)/);
+  })).toThrow(/^[^\n]*b\.yaml:7: ContainerRuntime shoot--dev--alpha\/gvisor-sandbox: spec\.type: runtime type "gvisor" is declared twice for pool sandbox of shoot garden-dev\/alpha \(also at .*a\.yaml:1\)$/);
 });

@@ -1,5 +1,5 @@
-import { DiagnosticCollector, Diagnostic } from '../diagnostics';
-import { ContainerRuntime, compareStrings, shootKey } from '../model/container-runtime';
+import { Diagnostic, DiagnosticCollector } from '../diagnostics';
+import { ContainerRuntime, compareStrings, diagnosticAt } from '../model/container-runtime';
 import { field, isObject } from '../sources/fields';
 import { tomlKey, tomlString } from '../installer/toml';
 import { RuntimeConfigFormat, RuntimeDefinition } from './types';
@@ -30,21 +30,24 @@ export function renderRuntimeConfig(
 }
 
 function renderRunscConfig(runtime: ContainerRuntime, report: (d: Diagnostic) => void): string {
-  const subject = `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`;
+  const at = (suffix: string, message: string) => {
+    const base = diagnosticAt(runtime, 'providerConfig', message);
+    report({ ...base, path: `${base.path ?? 'providerConfig'}${suffix}` });
+  };
   const flags = field(runtime.providerConfig, 'configFlags');
   const lines: string[] = [];
   if (flags !== undefined && flags !== null && !isObject(flags)) {
-    report({ origin: runtime.origin, subject, path: 'providerConfig.configFlags', message: 'must be a map of flag names to values' });
+    at('.configFlags', 'must be a map of flag names to values');
   } else {
     for (const name of Object.keys(flags ?? {}).sort(compareStrings)) {
       const raw = (flags as Record<string, unknown>)[name];
       const value = typeof raw === 'boolean' || typeof raw === 'number' ? String(raw) : raw;
       const rule = RUNSC_FLAGS[name];
-      const path = `providerConfig.configFlags.${name}`;
+      const path = `.configFlags.${name}`;
       if (!rule) {
-        report({ origin: runtime.origin, subject, path, message: `unknown gVisor flag (known: ${Object.keys(RUNSC_FLAGS).join(', ')})` });
+        at(path, `unknown gVisor flag "${name}" (known: ${Object.keys(RUNSC_FLAGS).join(', ')})`);
       } else if (typeof value !== 'string' || !rule.accepts.test(value)) {
-        report({ origin: runtime.origin, subject, path, message: `must be ${rule.expected}, not ${JSON.stringify(raw)}` });
+        at(path, `must be ${rule.expected}, not ${JSON.stringify(raw)}`);
       } else {
         lines.push(`  ${tomlKey(name)} = ${tomlString(value)}`);
       }

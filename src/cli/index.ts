@@ -9,6 +9,9 @@ export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
 
+/** A run lists at most this many problems (and how many more there are). */
+const MAX_SHOWN_PROBLEMS = 50;
+
 /** Runs the CLI; resolves to the exit code. User errors never print a stack trace. */
 export async function main(argv: readonly string[]): Promise<number> {
   const parser = yargs([...argv])
@@ -33,7 +36,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof InputError) {
-      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      const shown = error.diagnostics.slice(0, MAX_SHOWN_PROBLEMS);
+      for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      const more = error.diagnostics.length - shown.length;
+      if (more > 0) process.stderr.write(`... and ${more} more\n`);
       process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the input; nothing was written\n`);
       return EXIT_INVALID;
     }

@@ -15,6 +15,17 @@ export interface Origin {
   readonly line: number;
 }
 
+/** The fields of a ContainerRuntime whose source position messages can point at. */
+export type SourceField = 'type' | 'pool' | 'binaryPath' | 'providerConfig';
+
+/** Where a ContainerRuntime came from: the input object and the paths of its fields in it. */
+export interface SourceRef extends Origin {
+  /** The input object, e.g. `Shoot garden-dev/alpha`. @default - named after the ContainerRuntime */
+  readonly subject?: string;
+  /** Field paths in the input object, e.g. type -> `spec.provider.workers[0].cri.containerRuntimes[1].type`. */
+  readonly fields?: Readonly<Partial<Record<SourceField, string>>>;
+}
+
 /** The shoot an object belongs to. */
 export interface ShootRef {
   /** The project namespace in the garden, e.g. `garden-dev`. */
@@ -49,7 +60,7 @@ export interface ContainerRuntime {
   readonly architecture?: Architecture;
   /** The runtime's free-form configuration from the input. */
   readonly providerConfig?: unknown;
-  readonly origin: Origin;
+  readonly origin: SourceRef;
 }
 
 /** gardenlet's binaryPath for every ContainerRuntime it creates. */
@@ -83,6 +94,17 @@ export function compareContainerRuntimes(a: ContainerRuntime, b: ContainerRuntim
 /** Code-point order, independent of the locale (output must not vary between machines). */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A diagnostic about `field` of a ContainerRuntime, pointing into the input it came from. */
+export function diagnosticAt(runtime: ContainerRuntime, field: SourceField | undefined, message: string) {
+  const { subject, fields, ...origin } = runtime.origin;
+  return {
+    origin,
+    subject: subject ?? `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`,
+    path: field ? fields?.[field] : undefined,
+    message,
+  };
 }
 
 /** `garden-dev/my-shoot` */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
-import { parseDocuments } from '../sources/documents';
+import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
 import { parseRuntimeOverrides } from './runtime-overrides';
@@ -24,15 +24,12 @@ export interface PipelineFile {
 /** Loads and checks a pipeline file; throws an InputError naming every problem. */
 export function loadPipelineFile(file: string): PipelineFile {
   const problems = new DiagnosticCollector();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    problems.add({ origin: { file, line: 0 }, message: 'cannot read the pipeline file' });
-    problems.throwIfAny();
-    throw new Error('unreachable');
+  if (!fs.existsSync(file)) {
+    problems.add({ origin: { file, line: 0 }, message: 'the pipeline file does not exist' });
   }
-  const documents = parseDocuments(file, text, problems);
+  problems.throwIfAny();
+  const text = readUtf8(file, problems);
+  const documents = text === undefined ? [] : parseDocuments(file, text, problems);
   problems.throwIfAny();
   const origin = documents[0]?.origin ?? { file, line: 1 };
   const doc = documents[0]?.content;

@@ -48,6 +48,10 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
     binaryPath,
     nodeSelector,
     providerConfig: spec.providerConfig,
-    origin,
+    origin: {
+      ...origin,
+      subject,
+      fields: { type: 'spec.type', pool: 'spec.workerPool.name', binaryPath: 'spec.binaryPath', providerConfig: 'spec.providerConfig' },
+    },
   }];
 }

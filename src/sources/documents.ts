@@ -55,7 +55,11 @@ export function parseDocuments(file: string, text: string, problems: DiagnosticC
       // Leading newlines keep js-yaml's line numbers equal to the file's.
       const content = yaml.load('\n'.repeat(chunkStart) + chunk, { filename: file });
       if (content !== null && content !== undefined) {
-        documents.push({ origin: { file, line: firstLine + 1 }, content });
+        if (expandedSizeExceeds(content, MAX_DOCUMENT_NODES)) {
+          problems.add({ origin: { file, line: firstLine + 1 }, message: `document expands to more than ${MAX_DOCUMENT_NODES} values (an alias bomb?)` });
+        } else {
+          documents.push({ origin: { file, line: firstLine + 1 }, content });
+        }
       }
     } catch (error) {
       const mark = (error as yaml.YAMLException).mark;
@@ -86,11 +90,69 @@ function firstContentLine(lines: readonly string[], start: number, end: number):
   return undefined;
 }
 
+/** Input files larger than this are refused before they are read: memory stays bounded. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** A document may hold at most this many values once its aliases are expanded (alias bombs). */
+export const MAX_DOCUMENT_NODES = 1_000_000;
+
 /** Reads and parses every input file under `paths`. */
 export function readDocuments(paths: readonly string[], problems: DiagnosticCollector): SourceDocument[] {
   const documents: SourceDocument[] = [];
   for (const file of listInputFiles(paths, problems)) {
-    documents.push(...parseDocuments(file, fs.readFileSync(file, 'utf8'), problems));
+    const text = readUtf8(file, problems);
+    if (text !== undefined) documents.push(...parseDocuments(file, text, problems));
   }
   return documents;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The file's text, or `undefined` (reported) when it is too large or not valid UTF-8. */
+export function readUtf8(file: string, problems: DiagnosticCollector): string | undefined {
+  const size = fs.statSync(file).size;
+  if (size > MAX_FILE_BYTES) {
+    problems.add({ origin: { file, line: 0 }, message: `file is ${size} bytes; input files may be at most ${MAX_FILE_BYTES} bytes` });
+    return undefined;
+  }
+  const bytes = fs.readFileSync(file);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const line = firstInvalidUtf8Line(bytes);
+    problems.add({ origin: { file, line }, message: 'invalid UTF-8: YAML input must be UTF-8 text' });
+    return undefined;
+  }
+}
+
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        UTF8.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
+}
+
+/**
+ * Counts the values of a parsed document as if its aliases were expanded, stopping at `limit`:
+ * js-yaml shares aliased values, but every later stage walks them one by one.
+ */
+export function expandedSizeExceeds(value: unknown, limit: number): boolean {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (++count > limit) return true;
+    if (Array.isArray(current)) stack.push(...current);
+    else if (typeof current === 'object' && current !== null) stack.push(...Object.values(current));
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { DiagnosticCollector } from '../diagnostics';
-import { ContainerRuntime, compareContainerRuntimes, shootKey } from '../model/container-runtime';
+import { ContainerRuntime, compareContainerRuntimes, diagnosticAt, shootKey } from '../model/container-runtime';
 import { CONTAINER_RUNTIME_API_VERSION, containerRuntimeOfObject } from './container-runtime-object';
 import { SourceDocument, readDocuments } from './documents';
 import { field, fieldAt } from './fields';
@@ -45,20 +45,19 @@ export function modelContainerRuntimes(documents: readonly SourceDocument[], pro
     }
   }
   runtimes.sort(compareContainerRuntimes);
-  reportDuplicates(runtimes, problems);
-  return { runtimes, shoots: [...shoots].sort(), skipped };
+  return { runtimes: withoutDuplicates(runtimes, problems), shoots: [...shoots].sort(), skipped };
 }
 
-/** Two inputs asking for the same runtime type on the same pool of the same shoot. */
-function reportDuplicates(sorted: readonly ContainerRuntime[], problems: DiagnosticCollector): void {
-  for (let i = 1; i < sorted.length; i++) {
-    const [a, b] = [sorted[i - 1], sorted[i]];
-    if (compareContainerRuntimes(a, b) === 0) {
-      problems.add({
-        origin: b.origin,
-        subject: `ContainerRuntime ${b.type}-${b.pool} of shoot ${shootKey(b.shoot)}`,
-        message: `is declared twice (also at ${a.origin.file}:${a.origin.line})`,
-      });
+/** Reports (and drops) a second input asking for the same runtime type on the same pool of the same shoot. */
+function withoutDuplicates(sorted: readonly ContainerRuntime[], problems: DiagnosticCollector): ContainerRuntime[] {
+  const kept: ContainerRuntime[] = [];
+  for (const b of sorted) {
+    const a = kept[kept.length - 1];
+    if (!a || compareContainerRuntimes(a, b) !== 0) {
+      kept.push(b);
+    } else {
+      problems.add(diagnosticAt(b, 'type', `runtime type "${b.type}" is declared twice for pool ${b.pool} of shoot ${shootKey(b.shoot)} (also at ${a.origin.file}:${a.origin.line})`));
     }
   }
+  return kept;
 }

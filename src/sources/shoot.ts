@@ -34,13 +34,16 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
     const entries = fieldAt(worker, 'cri', 'containerRuntimes');
     if (entries === undefined || entries === null) return;
     if (!Array.isArray(entries)) return report(`${at}.cri.containerRuntimes`, 'must be a list');
+    const criName = fieldAt(worker, 'cri', 'name') ?? 'containerd';
+    if (criName !== 'containerd') {
+      return report(`${at}.cri.name`, `must be containerd to run container runtimes, not ${JSON.stringify(criName)}`);
+    }
     const taints = readTaints(field(worker, 'taints'), `${at}.taints`, report);
     const architecture = (fieldAt(worker, 'machine', 'architecture') ?? 'amd64') as Architecture;
     entries.forEach((entry, j) => {
+      const entryPath = `${at}.cri.containerRuntimes[${j}]`;
       const type = field(entry, 'type');
-      if (typeof type !== 'string' || type === '') {
-        return report(`${at}.cri.containerRuntimes[${j}].type`, 'is required');
-      }
+      if (typeof type !== 'string' || type === '') return report(`${entryPath}.type`, 'is required');
       runtimes.push({
         name: `${type}-${pool}`,
         type,
@@ -51,7 +54,11 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
         taints,
         architecture,
         providerConfig: field(entry, 'providerConfig'),
-        origin,
+        origin: {
+          ...origin,
+          subject,
+          fields: { type: `${entryPath}.type`, pool: `${at}.name`, providerConfig: `${entryPath}.providerConfig` },
+        },
       });
     });
   });

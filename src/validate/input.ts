@@ -2,10 +2,12 @@ import * as path from 'path';
 import { Catalog } from '../catalog';
 import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
-import { ContainerRuntime, shootKey } from '../model/container-runtime';
+import { ContainerRuntime, SourceField, diagnosticAt } from '../model/container-runtime';
 
 /** Gardener's limit on worker pool names. */
 const MAX_POOL_NAME = 15;
+/** Kubernetes' limit on label values (the installer's selector label holds `<type>-<pool>`). */
+const MAX_LABEL_VALUE = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Characters a binaryPath may hold: it reaches hostPath mounts and the installer's environment. */
 const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
@@ -17,28 +19,29 @@ const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
 export function checkContainerRuntime(
   runtime: ContainerRuntime, catalog: Catalog, problems: DiagnosticCollector,
 ): RuntimeDefinition | undefined {
-  const subject = `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`;
   const before = problems.count;
-  const report = (message: string) => problems.add({ origin: runtime.origin, subject, message });
+  const report = (field: SourceField, message: string) => problems.add(diagnosticAt(runtime, field, message));
 
   if (!DNS_LABEL.test(runtime.pool) || runtime.pool.length > MAX_POOL_NAME) {
-    report(`worker pool name "${runtime.pool}" must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
+    report('pool', `worker pool name "${runtime.pool}" must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
   }
   if (!DNS_LABEL.test(runtime.type)) {
-    report(`runtime type "${runtime.type}" must be a DNS label (lowercase letters, digits, '-')`);
+    report('type', `runtime type "${runtime.type}" must be a DNS label (lowercase letters, digits, '-')`);
+  } else if (runtime.name.length > MAX_LABEL_VALUE) {
+    report('type', `the installer's name "${runtime.name}" (type-pool) is longer than ${MAX_LABEL_VALUE} characters, the limit for a label value`);
   }
   const { binaryPath } = runtime;
   if (!path.posix.isAbsolute(binaryPath) || path.posix.normalize(binaryPath) !== binaryPath
-    || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath)) {
-    report(`binaryPath "${binaryPath}" must be an absolute, normalized path of letters, digits, '.', '_', '-' and '/', not "/"`);
+    || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath) || binaryPath.length > 1024) {
+    report('binaryPath', `binaryPath "${binaryPath}" must be an absolute, normalized path of letters, digits, '.', '_', '-' and '/', not "/"`);
   }
   const definition = catalog.find(runtime.type);
   if (!definition) {
-    report(`unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
+    report('type', `unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
     return undefined;
   }
   if (runtime.architecture && !definition.architectures.includes(runtime.architecture)) {
-    report(`runtime type "${runtime.type}" does not support the pool's architecture ${runtime.architecture} (supports: ${definition.architectures.join(', ')})`);
+    report('type', `runtime type "${runtime.type}" does not support the pool's architecture ${runtime.architecture} (supports: ${definition.architectures.join(', ')})`);
   }
   return problems.count === before ? definition : undefined;
 }
@@ -55,11 +58,8 @@ export function checkGeneratedNames(
     const owner = owners.get(name);
     if (!owner) return void owners.set(name, runtime);
     if (sameTypeIsFine && owner.type === runtime.type) return;
-    problems.add({
-      origin: runtime.origin,
-      subject: `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`,
-      message: `RuntimeClass "${name}" is also generated for ContainerRuntime ${owner.name} (${owner.origin.file}:${owner.origin.line})`,
-    });
+    problems.add(diagnosticAt(runtime, 'type',
+      `RuntimeClass "${name}" is also generated for ContainerRuntime ${owner.name} (${owner.origin.file}:${owner.origin.line})`));
   };
   for (const { runtime, definition } of runtimes) {
     for (const c of definition.classes) {
