@@ -1,13 +1,15 @@
 import { GVISOR } from './gvisor';
-import { KATA } from './kata';
+import { KATA, KATA_FC } from './kata';
+import { SPIN } from './spin';
 import { RuntimeDefinition } from './types';
 
 export * from './types';
 export { GVISOR } from './gvisor';
-export { KATA } from './kata';
+export { KATA, KATA_FC } from './kata';
+export { SPIN } from './spin';
 
 /** The runtimes built into the product. */
-export const BUILTIN_RUNTIMES: readonly RuntimeDefinition[] = [GVISOR, KATA];
+export const BUILTIN_RUNTIMES: readonly RuntimeDefinition[] = [GVISOR, KATA, KATA_FC, SPIN];
 
 /**
  * The runtimes of one run: the built-in ones, overridden or extended by the pipeline file's

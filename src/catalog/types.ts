@@ -27,6 +27,12 @@ export interface RuntimeClassDefinition {
   readonly options?: Readonly<Record<string, RuntimeOptionValue>>;
   /** @default - no overhead */
   readonly overhead?: Overhead;
+  /**
+   * The containerd snapshotter the handler needs (the handler table's `snapshotter` key), e.g.
+   * `devmapper` for Kata with Firecracker. The snapshotter itself must be configured on the node.
+   * @default - containerd's default snapshotter
+   */
+  readonly snapshotter?: string;
 }
 
 /** Formats of a runtime's own configuration file that the generator knows how to render. */
