@@ -43,6 +43,10 @@ export class DiagnosticCollector {
    * that names a field moved to the line where that field starts.
    */
   public throwIfAny(): void {
-    if (this.found.length > 0) throw new InputError(locateFields(this.found));
+    if (this.found.length === 0) return;
+    const located = locateFields(this.found);
+    // By file, then line: the order a user fixes them in. Stable, so one line keeps its order.
+    located.sort((a, b) => (a.origin.file < b.origin.file ? -1 : a.origin.file > b.origin.file ? 1 : a.origin.line - b.origin.line));
+    throw new InputError(located);
   }
 }

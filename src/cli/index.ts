@@ -2,6 +2,8 @@ import yargs from 'yargs';
 import { formatDiagnostic, InputError } from '../diagnostics';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { synthCommand } from './cmds/synth';
+import { validateCommand } from './cmds/validate';
+import { OutputError } from '../validate/output';
 import { UsageError } from './run-options';
 
 /** Exit codes, as documented in the README. */
@@ -22,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('out', { type: 'string', describe: 'The output directory. Wins over spec.output.dir' })
     .command(synthCommand as never)
     .command(checkCommand as never)
+    .command(validateCommand as never)
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
@@ -41,6 +44,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const more = error.diagnostics.length - shown.length;
       if (more > 0) process.stderr.write(`... and ${more} more\n`);
       process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the input; nothing was written\n`);
+      return EXIT_INVALID;
+    }
+    if (error instanceof OutputError) {
+      for (const v of error.violations) process.stderr.write(`${v}\n`);
+      process.stderr.write('error: a generated object broke its schema or a safety rule; this is a bug in shoot-runtimes, please report it. Nothing was written.\n');
       return EXIT_INVALID;
     }
     if (error instanceof CheckFailed) {

@@ -22,11 +22,14 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags win over the pipeline file: `--input ?? spec.sources`, `--out ?? spec.output.dir`. */
-export function resolveRunOptions(args: RunArguments): RunOptions {
+/**
+ * Flags win over the pipeline file: `--input ?? spec.sources`, `--out ?? spec.output.dir`.
+ * Commands that never look at the output directory pass `needsOut: false`.
+ */
+export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptions {
   const pipeline = args.config !== undefined ? loadPipelineFile(args.config) : undefined;
   const inputs = args.input?.length ? args.input : pipeline?.sources;
-  const outDir = args.out ?? pipeline?.outputDir;
+  const outDir = args.out ?? pipeline?.outputDir ?? (needsOut ? undefined : '.');
   if (!inputs || inputs.length === 0) throw new UsageError('no inputs: give --input PATH or --config with spec.sources');
   if (!outDir) throw new UsageError('no output directory: give --out DIR or --config with spec.output.dir');
   const gitops = pipeline?.gitops && {

@@ -1,5 +1,5 @@
 import { ShootRef } from '../model/container-runtime';
-import { RenderedFile, toYaml } from '../output/render';
+import { GeneratedFile } from '../output/render';
 import { ArgoCdConfig, FluxConfig, GitopsConfig, fillPattern } from './config';
 
 export { GitopsConfig, parseGitopsConfig } from './config';
@@ -16,20 +16,20 @@ export interface RenderedShoot {
 }
 
 /** The Flux and Argo CD objects for every shoot: `flux/<ns>/<shoot>.yaml`, `argocd/...`. */
-export function renderGitops(shoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string): RenderedFile[] {
-  const files: RenderedFile[] = [];
+export function generateGitops(shoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
   const repoPath = (s: RenderedShoot) => (outputPath === '.' ? s.directory : `${outputPath}/${s.directory}`);
   if (config.flux) {
     for (const s of shoots) {
-      files.push({ path: `flux/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, content: toYaml(fluxKustomization(s, config.flux, repoPath(s))) });
+      files.push({ path: `flux/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, object: fluxKustomization(s, config.flux, repoPath(s)) });
     }
   }
   if (config.argocd) {
     if (config.argocd.applicationSet) {
-      files.push({ path: 'argocd/applicationset.yaml', content: toYaml(argoApplicationSet(shoots, config.argocd, repoPath)) });
+      files.push({ path: 'argocd/applicationset.yaml', object: argoApplicationSet(shoots, config.argocd, repoPath) });
     } else {
       for (const s of shoots) {
-        files.push({ path: `argocd/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, content: toYaml(argoApplication(s, config.argocd, repoPath(s))) });
+        files.push({ path: `argocd/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, object: argoApplication(s, config.argocd, repoPath(s)) });
       }
     }
   }
@@ -44,7 +44,7 @@ function objectName(shoot: ShootRef): string {
 }
 
 /** A Flux Kustomization that applies one shoot's directory, prunes what left it, and waits for its installers. */
-export function fluxKustomization(s: RenderedShoot, flux: FluxConfig, repoPath: string): object {
+export function fluxKustomization(s: RenderedShoot, flux: FluxConfig, repoPath: string): GeneratedFile['object'] {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -69,7 +69,7 @@ const SYNC_POLICY = {
 };
 
 /** An Argo CD Application that syncs one shoot's directory into the shoot's cluster. */
-export function argoApplication(s: RenderedShoot, argocd: ArgoCdConfig, repoPath: string): object {
+export function argoApplication(s: RenderedShoot, argocd: ArgoCdConfig, repoPath: string): GeneratedFile['object'] {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -84,7 +84,7 @@ export function argoApplication(s: RenderedShoot, argocd: ArgoCdConfig, repoPath
 }
 
 /** One ApplicationSet for the fleet: a list generator with an element per shoot. */
-export function argoApplicationSet(shoots: readonly RenderedShoot[], argocd: ArgoCdConfig, repoPath: (s: RenderedShoot) => string): object {
+export function argoApplicationSet(shoots: readonly RenderedShoot[], argocd: ArgoCdConfig, repoPath: (s: RenderedShoot) => string): GeneratedFile['object'] {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',

@@ -23,6 +23,12 @@ export interface TreePlan {
 
 /** Compares the rendered tree with what is on disk under `outDir`. Reads only. */
 export function planTree(outDir: string, rendered: readonly RenderedFile[], shard?: string): TreePlan {
+  for (const f of rendered) {
+    // Defence in depth: inputs are validated, but no rendered path may leave the output directory.
+    if (path.posix.isAbsolute(f.path) || path.posix.normalize(f.path) !== f.path || f.path.startsWith('..')) {
+      throw new Error(`refusing to write outside the output directory: ${f.path}`);
+    }
+  }
   const files = new Map(rendered.map((f) => [f.path, f.content]));
   files.set(recordPath(shard), recordText(files));
   const { owned, interrupted } = ownedPaths(outDir, shard);

@@ -9,6 +9,12 @@ export interface RenderedFile {
   readonly content: string;
 }
 
+/** A generated object and the file it goes to (one object per file). */
+export interface GeneratedFile {
+  readonly path: string;
+  readonly object: { readonly apiVersion: string; readonly kind: string; readonly [key: string]: unknown };
+}
+
 /** The directory of a shoot's files inside the output tree. */
 export function shootDirectory(shoot: ShootRef): string {
   return `shoots/${shoot.projectNamespace}/${shoot.name}`;
@@ -27,18 +33,18 @@ export interface RenderShootOptions {
 }
 
 /**
- * Renders one shoot: its chart synthesized in an App of its own (one App for many charts is
- * quadratic), each object in a file `<kind>-<name>.yaml`, and a kustomization.yaml listing them.
+ * Synthesizes one shoot: its chart in an App of its own (one App for many charts is quadratic),
+ * each object bound for a file `<kind>-<name>.yaml`, and a kustomization.yaml listing them.
  */
-export function renderShoot(
+export function generateShoot(
   shoot: ShootRef, runtimes: readonly ResolvedContainerRuntime[], options: RenderShootOptions = {},
-): RenderedFile[] {
+): GeneratedFile[] {
   const app = new App({ outdir: '/nonexistent' });
   const chart = new ShootRuntimesChart(app, 'shoot', { shoot, runtimes, ...options });
   const dir = shootDirectory(shoot);
-  const files = chart.toJson().map((object: { kind: string; metadata: { name: string } }) => ({
+  const files: GeneratedFile[] = chart.toJson().map((object: GeneratedFile['object'] & { metadata: { name: string } }) => ({
     path: `${dir}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`,
-    content: toYaml(object),
+    object,
   }));
   files.sort((a, b) => compareStrings(a.path, b.path));
   const kustomization = {
@@ -46,5 +52,17 @@ export function renderShoot(
     kind: 'Kustomization',
     resources: files.map((f) => f.path.slice(dir.length + 1)),
   };
-  return [...files, { path: `${dir}/kustomization.yaml`, content: toYaml(kustomization) }];
+  return [...files, { path: `${dir}/kustomization.yaml`, object: kustomization }];
+}
+
+/** The YAML text of generated files. */
+export function toRenderedFiles(files: readonly GeneratedFile[]): RenderedFile[] {
+  return files.map((f) => ({ path: f.path, content: toYaml(f.object) }));
+}
+
+/** One shoot's files as text: generateShoot, then YAML. */
+export function renderShoot(
+  shoot: ShootRef, runtimes: readonly ResolvedContainerRuntime[], options: RenderShootOptions = {},
+): RenderedFile[] {
+  return toRenderedFiles(generateShoot(shoot, runtimes, options));
 }

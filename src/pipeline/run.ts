@@ -4,8 +4,9 @@ import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { ShootRef } from '../model/container-runtime';
-import { GitopsConfig, RenderedShoot, renderGitops } from '../gitops';
-import { RenderedFile, renderShoot, shootDirectory } from '../output/render';
+import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
+import { GeneratedFile, RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
+import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
 
@@ -36,8 +37,9 @@ export interface PipelineResult {
 
 /**
  * The pipeline, all stages in order: read sources -> ContainerRuntime model -> check and resolve
- * against the catalog -> one chart per shoot -> YAML files. Pure: it writes nothing, and throws an
- * InputError carrying every problem of the inputs.
+ * against the catalog -> one chart per shoot -> output validation -> YAML files. Pure: it writes
+ * nothing; it throws an InputError carrying every problem of the inputs, or an OutputError when a
+ * generated object breaks its schema or a safety rule (a bug).
  */
 export function runPipeline(options: PipelineOptions): PipelineResult {
   const problems = new DiagnosticCollector();
@@ -59,13 +61,19 @@ export function runPipeline(options: PipelineOptions): PipelineResult {
 
   const files: RenderedFile[] = [];
   const rendered: RenderedShoot[] = [];
+  const violations: string[] = [];
+  const emit = (generated: GeneratedFile[]) => {
+    violations.push(...checkGenerated(generated));
+    files.push(...toRenderedFiles(generated));
+  };
   const argoSyncWaves = options.gitops?.config.argocd !== undefined;
   for (const [key, runtimes] of byShoot) {
     const shoot = shootOf(key);
-    files.push(...renderShoot(shoot, runtimes, { argoSyncWaves }));
+    emit(generateShoot(shoot, runtimes, { argoSyncWaves }));
     rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
   }
-  if (options.gitops) files.push(...renderGitops(rendered, options.gitops.config, options.gitops.outputPath));
+  if (options.gitops) emit(generateGitops(rendered, options.gitops.config, options.gitops.outputPath));
+  if (violations.length > 0) throw new OutputError(violations);
   return {
     files,
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },

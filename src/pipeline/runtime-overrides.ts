@@ -3,6 +3,7 @@ import { BUILTIN_RUNTIMES } from '../catalog';
 import { RuntimeConfigFormat, RuntimeDefinition } from '../catalog/types';
 import { Architecture } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
+import { isPinned } from '../validate/output';
 
 const ARCHITECTURES: readonly Architecture[] = ['amd64', 'arm64'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -36,6 +37,7 @@ export function parseRuntimeOverrides(
 function checkDefinition(d: RuntimeDefinition, report: (path: string, message: string) => void): void {
   const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
   if (!isString(d.image)) report('image', 'is required: the image holding the runtime\'s files');
+  else if (!isPinned(d.image)) report('image', `"${d.image}" must be pinned to a tag or a digest (not latest)`);
   if (!Array.isArray(d.files) || d.files.length === 0) {
     report('files', 'is required: absolute paths of the runtime\'s files in the image');
   } else {

@@ -6,7 +6,7 @@ import { asStringMap, field, fieldAt, isObject } from './fields';
 export const CONTAINER_RUNTIME_API_VERSION = 'extensions.gardener.cloud/v1alpha1';
 
 /** `shoot--<project>--<shoot>`: the seed namespace gardenlet writes a shoot's extension objects to. */
-const SEED_NAMESPACE = /^shoot--([a-z0-9-]+?)--([a-z0-9][a-z0-9-]*)$/;
+const SEED_NAMESPACE = /^(?=.{1,63}$)shoot--([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)--([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;
 
 /**
  * A ContainerRuntime object as gardenlet writes it into a seed, taken as it is: its selector and

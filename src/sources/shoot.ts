@@ -6,6 +6,9 @@ import { field, fieldAt, isObject } from './fields';
 
 export const SHOOT_API_VERSION = 'core.gardener.cloud/v1beta1';
 
+/** Shoot names and namespaces become directory names: nothing but a DNS label gets through. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 
 /**
@@ -19,9 +22,11 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
   const subject = `Shoot ${namespace ?? '?'}/${name ?? '?'}`;
   const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
   if (typeof name !== 'string' || name === '') return report('metadata.name', 'is required'), [];
+  if (!DNS_LABEL.test(name)) return report('metadata.name', `"${name}" must be a DNS label (lowercase letters, digits, '-', at most 63)`), [];
   if (typeof namespace !== 'string' || namespace === '') {
     return report('metadata.namespace', 'is required (the project namespace, e.g. garden-dev)'), [];
   }
+  if (!DNS_LABEL.test(namespace)) return report('metadata.namespace', `"${namespace}" must be a DNS label (lowercase letters, digits, '-', at most 63)`), [];
   const workers = fieldAt(shoot, 'spec', 'provider', 'workers');
   if (workers === undefined) return [];
   if (!Array.isArray(workers)) return report('spec.provider.workers', 'must be a list'), [];

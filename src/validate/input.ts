@@ -33,7 +33,7 @@ export function checkContainerRuntime(
   const { binaryPath } = runtime;
   if (!path.posix.isAbsolute(binaryPath) || path.posix.normalize(binaryPath) !== binaryPath
     || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath) || binaryPath.length > 1024) {
-    report('binaryPath', `binaryPath "${binaryPath}" must be an absolute, normalized path of letters, digits, '.', '_', '-' and '/', not "/"`);
+    report('binaryPath', `binaryPath "${binaryPath}" must be an absolute, normalized path (no "..", "." or "//", no trailing "/", not "/" itself) of letters, digits and . _ - /`);
   }
   const definition = catalog.find(runtime.type);
   if (!definition) {
