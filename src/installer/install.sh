@@ -7,15 +7,24 @@
 # from ARTIFACT_DIR to the host, registers the handlers with containerd (in
 # config.toml for config versions 1 and 2, in an owned drop-in for version 3+),
 # and restarts containerd once, only when something changed. It never removes
-# anything: a terminating pod leaves the node as it is.
+# anything: a terminating pod leaves the node as it is. Only the explicit
+# uninstall mode removes a runtime (its own DaemonSet runs it).
 #
-# Usage: install.sh [install|verify|watch]
+# Usage: install.sh [install|verify|watch|uninstall|verify-removed]
 #   install  (default) install the files, register the handlers, restart
 #            containerd when something changed
 #   verify   read-only check: exit 0 when files and registration are in place
 #            and match, non-zero with one line naming the first difference
 #   watch    idle until SIGTERM/SIGINT (the long-running container's command);
 #            exits promptly and never uninstalls anything
+#   uninstall
+#            remove the handlers from containerd's config (config.toml, the
+#            drop-in, the import install added), the runtime config, restart
+#            containerd once when that changed anything, then remove the
+#            runtime's files except KEEP_FILES
+#   verify-removed
+#            read-only check: exit 0 when nothing of the runtime is left,
+#            non-zero with one line naming what remains
 #
 # Environment. Every value is data: it is never spliced into shell code, awk
 # code or TOML text. Names, handlers and paths are validated and refused when
@@ -57,12 +66,19 @@
 #                      content differs (a final newline is added when missing)
 #   CONTAINERD_CONFIG  default /etc/containerd/config.toml; must exist
 #   CONTAINERD_DROPIN_DIR
-#                      default /etc/containerd/conf.d (version 3+ only)
+#                      default /etc/containerd/conf.d (version 3+ only); when
+#                      install adds "<dir>/*.toml" to config.toml's imports it
+#                      records that in <dir of CONTAINERD_CONFIG>/
+#                      shoot-runtimes.added-import (persistent; containerd
+#                      ignores it), so uninstall removes only an import it added
 #   LOCK_FILE          default /run/shoot-runtimes/containerd.lock; a flock(1)
 #                      lock held around every read-modify-write and the
 #                      restart; its directory also holds the marker
 #                      <RUNTIME_NAME>.restart-pending, present while a change
 #                      has been written but containerd was not yet restarted
+#   KEEP_FILES         uninstall only; newline-separated basenames of
+#                      RUNTIME_FILES that another runtime on the pool still
+#                      uses: they stay in BINARY_PATH
 #   TMPDIR             not used: temporary files live next to their targets
 #
 # Tools: POSIX sh and busybox applets (awk, cmp, flock, mktemp, nsenter, ...).
@@ -71,6 +87,8 @@ set -eu
 set -f
 
 DEFAULT_RESTART_TIMEOUT=60
+# 1 in the modes that remove a runtime (uninstall, verify-removed)
+REMOVING=0
 LOCK_TIMEOUT=600
 
 # --- logging: one line per decision, on stderr --------------------------------
@@ -184,6 +202,7 @@ load_env() {
     RUNTIME_TABLES=${RUNTIME_TABLES:-}
     CONTAINERD_RESTART_COMMAND=${CONTAINERD_RESTART_COMMAND:-}
     CONTAINERD_CONFIG_CHECK_COMMAND=${CONTAINERD_CONFIG_CHECK_COMMAND:-}
+    KEEP_FILES=${KEEP_FILES:-}
 }
 
 validate_env() {
@@ -226,11 +245,19 @@ validate_env() {
         HANDLERS="${HANDLERS:+$HANDLERS }$h"
     done
     [ -n "$HANDLERS" ] || fatal "RUNTIME_HANDLERS is empty: want space-separated handler names"
-    [ -n "$RUNTIME_TABLES" ] || fatal "RUNTIME_TABLES is empty: want the handlers' TOML tables"
+    # uninstall and verify-removed do not read RUNTIME_TABLES (nor need RUNTIME_CONFIG_CONTENT)
+    [ "$REMOVING" = 1 ] || [ -n "$RUNTIME_TABLES" ] || fatal "RUNTIME_TABLES is empty: want the handlers' TOML tables"
+
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $KEEP_FILES; do
+        is_safe_basename "$name" || fatal "invalid file name '$(shown "$name")' in KEEP_FILES: want letters, digits and ._+- (not starting with a dot)"
+    done
+    IFS=$old_ifs
 
     if [ -n "${RUNTIME_CONFIG_PATH+x}" ] || [ -n "${RUNTIME_CONFIG_CONTENT+x}" ]; then
         [ -n "${RUNTIME_CONFIG_PATH:-}" ] || fatal "RUNTIME_CONFIG_CONTENT is set but RUNTIME_CONFIG_PATH is not: set both or neither"
-        [ -n "${RUNTIME_CONFIG_CONTENT+x}" ] || fatal "RUNTIME_CONFIG_PATH is set but RUNTIME_CONFIG_CONTENT is not: set both or neither"
+        [ "$REMOVING" = 1 ] || [ -n "${RUNTIME_CONFIG_CONTENT+x}" ] || fatal "RUNTIME_CONFIG_PATH is set but RUNTIME_CONFIG_CONTENT is not: set both or neither"
         require_path RUNTIME_CONFIG_PATH "$RUNTIME_CONFIG_PATH"
         [ "$RUNTIME_CONFIG_PATH" != "$CONTAINERD_CONFIG" ] || fatal "RUNTIME_CONFIG_PATH must not be CONTAINERD_CONFIG ($CONTAINERD_CONFIG)"
         case $RUNTIME_CONFIG_PATH in
@@ -247,6 +274,8 @@ validate_env() {
     IMPORT_GLOB="$CONTAINERD_DROPIN_DIR/*.toml"
     STATE_DIR="$HOST_ROOT${LOCK_FILE%/*}"
     PENDING_FILE="$STATE_DIR/$RUNTIME_NAME.restart-pending"
+    # persistent (unlike /run): records that install added IMPORT_GLOB to config.toml
+    IMPORT_MARKER="$HOST_ROOT${CONTAINERD_CONFIG%/*}/shoot-runtimes.added-import"
 }
 
 # --- TOML: a small parser in POSIX awk -------------------------------------------------
@@ -470,25 +499,31 @@ function radix(s, b,    i, v) {
     return v
 }
 # cursor at "["; sets ARR_CL/ARR_CC (closing bracket), ARR_PREV ("[", "," or "v"),
-# ARR_FLAT (1 when every element is a string, integer or boolean) and
-# ARR_ELEMS (canonical elements, one per line)
-function parse_array(    out, v, first, prev, flat, elems) {
+# ARR_FLAT (1 when every element is a string, integer or boolean),
+# ARR_ELEMS (canonical elements, one per line) and ARR_ID, under which the
+# elements are kept one by one: AV (canonical value), AsL/AsC (line and column
+# where it starts), AeL/AeC (where it ends, exclusive), AcL/AcC (its comma, or 0)
+function parse_array(    out, v, first, prev, flat, elems, id, k) {
     CI++; out = "["; first = 1; prev = "["; flat = 1; elems = ""
+    id = ++ARRN; k = 0
     while (1) {
         skip_all()
         if (ch() == "]") {
             ARR_CL = LI; ARR_CC = CI; ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = elems
+            ARR_ID = id; Aen[id] = k
             CI++; VKIND = "array"
             return out "]"
         }
         if (prev == "v") perr("expected , or ] in array")
+        k++; AsL[id, k] = LI; AsC[id, k] = CI; AcL[id, k] = 0
         v = parse_value()
+        AV[id, k] = v; AeL[id, k] = LI; AeC[id, k] = CI
         if (VKIND != "str" && VKIND != "int" && VKIND != "bool") flat = 0
         out = out (first ? "" : ", ") v; first = 0
         elems = elems v "\n"
         prev = "v"
         skip_all()
-        if (ch() == ",") { CI++; prev = "," }
+        if (ch() == ",") { AcL[id, k] = LI; AcC[id, k] = CI; CI++; prev = "," }
         else if (ch() != "]") perr("expected , or ] in array")
     }
 }
@@ -552,7 +587,7 @@ function parse_keyval(tpath,    sl, kp, full, j, n, v) {
         v = parse_value()
         n = add_entry(full, tpath, v, "value", sl, sl, kp)
         VK[D, n] = VKIND
-        if (VKIND == "array") { Acl[D, n] = ARR_CL; Acc[D, n] = ARR_CC; Apv[D, n] = ARR_PREV; Afl[D, n] = ARR_FLAT; Ael[D, n] = ARR_ELEMS }
+        if (VKIND == "array") { Acl[D, n] = ARR_CL; Acc[D, n] = ARR_CC; Apv[D, n] = ARR_PREV; Afl[D, n] = ARR_FLAT; Ael[D, n] = ARR_ELEMS; Aid[D, n] = ARR_ID }
     }
     Ee[D, n] = LI
     expect_eol("value of " kp)
@@ -698,7 +733,7 @@ function plan(    i, h) {
         if (V >= 3) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
         else print "handler\t" h "\t" ST
     }
-    if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t-\t" IMP }
+    if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t" import_how("c") "\t" IMP }
 }
 
 function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
@@ -796,6 +831,125 @@ function owned_entry(d, i, P, V) {
     return owned_path(Ep[d, i], P)
 }
 
+# how install adds the glob to document d (after analyze_imports): a new
+# imports line, or an element appended to the array, first or after a value
+# or after a trailing comma; "-" when imports already covers the drop-in
+function import_how(d,    k) {
+    if (IMP == "covered") return "-"
+    if (IMP == "absent") return "line"
+    k = Apv[d, IMPN]
+    return (k == "[") ? "first" : (k == ",") ? "after-comma" : "after-value"
+}
+
+# --- uninstall: remove the handlers tables (and, when told, the added import)
+# the last element of the imports array of document d equal to the glob (0: none)
+function glob_index(d, glob,    id, n, k) {
+    k = 0; id = Aid[d, IMPN]
+    for (n = 1; n <= Aen[id]; n++) if (AV[id, n] == canon_str(glob)) k = n
+    return k
+}
+function uplan(    i, h) {
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]
+        analyze("c", h, P)
+        print "handler\t" h "\t" (ST == "absent" ? "absent" : "present")
+    }
+    if (V >= 3) {
+        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        print "imports\t-\t" ((IMPN && glob_index("c", ENVIRON["SR_GLOB"])) ? "glob" : "none")
+    }
+}
+# removes element k of array id in document c (a one-line string), keeping
+# every other byte; how (from the import marker) says what install inserted,
+# so that its exact text goes again
+function remove_element(id, k, how,    sl, line, a, b, rest) {
+    sl = AsL[id, k]
+    if (AeL[id, k] != sl) fail("config.toml: line " sl ": the import spans several lines; refusing to edit it")
+    line = Ln["c", sl]
+    if (AcL[id, k]) {
+        # an element with its comma: "glob", (and the blanks after the comma)
+        if (AcL[id, k] != sl) fail("config.toml: line " sl ": the comma after the import is on another line; refusing to edit it")
+        b = AcC[id, k] + 1
+        while (substr(line, b, 1) == " " || substr(line, b, 1) == "\t") b++
+        a = AsC[id, k]
+    } else if (k > 1 && AcL[id, k - 1] == sl && how != "after-comma") {
+        # the last element after a value on the same line: , "glob"
+        a = AcC[id, k - 1]; b = AeC[id, k]
+    } else {
+        # the last element alone (after [ or after a trailing comma)
+        a = AsC[id, k]; b = AeC[id, k]
+        if (k > 1) while (a > 1 && (substr(line, a - 1, 1) == " " || substr(line, a - 1, 1) == "\t")) a--
+    }
+    rest = substr(line, 1, a - 1) substr(line, b)
+    if (rest ~ /^[ \t\r]*$/) DEL[sl] = 1
+    else MOD[sl] = rest
+}
+function urender(    i, j, k, h, n, id, line, last) {
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]
+        analyze("c", h, P)
+        if (ST == "absent") continue
+        for (j = 1; j <= Hn["c"]; j++) {
+            if (!TUND[j]) continue
+            for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
+            for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
+        }
+    }
+    # tables removed from the end of the file take the blank line install put before them
+    last = 0
+    for (i = 1; i <= Nl["c"]; i++) if (!(i in DEL) && Ln["c", i] !~ /^[ \t\r]*$/) last = i
+    if (last) {
+        for (i = last + 1; i <= Nl["c"]; i++) if (i in DEL) break
+        if (i <= Nl["c"] && last + 1 < i) DEL[last + 1] = 1
+    }
+    if (ENVIRON["SR_REMOVE_IMPORT"] == "1") {
+        if (V < 3) fail("config.toml: version " V " has no import of ours")
+        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        if (!IMPN || !(k = glob_index("c", ENVIRON["SR_GLOB"]))) fail("config.toml: imports does not hold " canon_str(ENVIRON["SR_GLOB"]))
+        id = Aid["c", IMPN]
+        if (Aen[id] == 1 && ENVIRON["SR_IMPORT_HOW"] == "line") for (n = Es["c", IMPN]; n <= Ee["c", IMPN]; n++) DEL[n] = 1
+        else remove_element(id, k, ENVIRON["SR_IMPORT_HOW"])
+    }
+    for (i = 1; i <= Nl["c"]; i++) {
+        if (i in DEL) continue
+        print ((i in MOD) ? MOD[i] : Ln["c", i])
+    }
+}
+# proves the candidate (SR_CANDIDATE) differs from config.toml (SR_CONFIG) only
+# in that the handlers are gone (and, when told, one import of the glob)
+function ucheck(    i, j, k, h, cnt, rm, want, got, id, n) {
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
+    V = config_version("c"); P = runtimes_prefix(V)
+    if (config_version("n") != V) fail("candidate config.toml: version changed")
+    rm = (ENVIRON["SR_REMOVE_IMPORT"] == "1")
+    split("", cnt)
+    for (i = 1; i <= En["c"]; i++) if (!owned_path(Ep["c", i], P) && !(rm && Et["c", i] == "" && Ep["c", i] == "imports")) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
+    for (i = 1; i <= En["n"]; i++) if (!owned_path(Ep["n", i], P) && !(rm && Et["n", i] == "" && Ep["n", i] == "imports")) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
+    for (j = 1; j <= Hn["c"]; j++) if (!owned_path(Hp["c", j], P)) cnt["H" SUBSEP Hk["c", j] SUBSEP Hp["c", j]]++
+    for (j = 1; j <= Hn["n"]; j++) if (!owned_path(Hp["n", j], P)) cnt["H" SUBSEP Hk["n", j] SUBSEP Hp["n", j]]--
+    for (k in cnt) if (cnt[k] != 0) { gsub(SUBSEP, " ", k); fail("candidate config.toml: a table or key outside the handlers changed (" k ")") }
+    for (i = 1; i <= NH; i++) {
+        h = HANDLER[i]
+        analyze("n", h, P)
+        if (ST != "absent") fail("candidate config.toml: handler " h " is still defined")
+    }
+    if (rm) {
+        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        k = IMPN ? glob_index("c", ENVIRON["SR_GLOB"]) : 0
+        if (!k) fail("config.toml: imports does not hold " canon_str(ENVIRON["SR_GLOB"]))
+        id = Aid["c", IMPN]; want = ""
+        for (n = 1; n <= Aen[id]; n++) if (n != k) want = want AV[id, n] "\n"
+        analyze_imports("n", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
+        got = IMPN ? Ael["n", IMPN] : ""
+        if (got != want) fail("candidate config.toml: imports is not the original array without " canon_str(ENVIRON["SR_GLOB"]))
+    }
+}
+
 function dropin(    i, v) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
     V = config_version("c"); P = runtimes_prefix(V)
@@ -817,6 +971,9 @@ BEGIN {
     else if (mode == "render") render()
     else if (mode == "check") check()
     else if (mode == "dropin") dropin()
+    else if (mode == "uplan") uplan()
+    else if (mode == "urender") urender()
+    else if (mode == "ucheck") ucheck()
     else fail("unknown mode " mode)
     exit 0
 }
@@ -868,7 +1025,7 @@ replace_file() {
     else
         ROLLBACK="$ROLLBACK$1$TAB-$NL"
     fi
-    note_change "$4"
+    [ -z "$4" ] || note_change "$4"
     chmod "$3" "$2" || fatal "cannot set the mode of ${2#"$HOST_ROOT"}"
     mv -f "$2" "$1" || fatal "cannot rename a temp file to ${1#"$HOST_ROOT"}"
 }
@@ -928,6 +1085,7 @@ check_artifacts() {
 prepare_registration() {
     CANDIDATE=''
     DROPIN_CANDIDATE=''
+    IMPORT_HOW=''
     plan=$(toml plan 2>&1) || fatal "cannot register handlers: $plan"
     config_changes=0
     old_ifs=$IFS
@@ -957,6 +1115,7 @@ prepare_registration() {
         imports:covered) ;;
         imports:*)
             info "action=add-import import=$IMPORT_GLOB file=$CONTAINERD_CONFIG"
+            IMPORT_HOW=$2
             config_changes=1
             ;;
         *) fatal "unexpected plan line '$(shown "$line")'" ;;
@@ -1055,6 +1214,24 @@ register_runtime() {
         replace_file "$CONFIG_FILE" "$CANDIDATE" "$mode" config-changed
         info "action=write file=$CONTAINERD_CONFIG"
     fi
+    [ -z "$IMPORT_HOW" ] || write_import_marker
+}
+
+# records, after config.toml got the import, that this installer added it: an
+# uninstall removes an import only when this marker says so. Written after the
+# swap, so a run that dies in between leaves the import unmarked (kept forever)
+# rather than a marker for an import the node may have had
+write_import_marker() {
+    new_temp "$IMPORT_MARKER" || fatal "cannot create a temp file next to ${IMPORT_MARKER#"$HOST_ROOT"}"
+    tmp=$NEW_TEMP
+    {
+        printf '# shoot-runtimes added this import to %s (%s); uninstall removes it\n' "$CONTAINERD_CONFIG" "$RUNTIME_NAME"
+        printf '# again when no drop-in is left in %s. Delete this file to keep the import.\n' "$CONTAINERD_DROPIN_DIR"
+        printf 'import=%s\n' "$IMPORT_GLOB"
+        printf 'how=%s\n' "$IMPORT_HOW"
+    } >"$tmp" || fatal "cannot write ${IMPORT_MARKER#"$HOST_ROOT"}"
+    replace_file "$IMPORT_MARKER" "$tmp" 0644 ''
+    info "action=record-import import=$IMPORT_GLOB how=$IMPORT_HOW file=${IMPORT_MARKER#"$HOST_ROOT"}"
 }
 
 # runs the restart command (or restarts containerd on the host and waits)
@@ -1164,6 +1341,290 @@ do_verify() {
     info "action=verify result=ok"
 }
 
+# --- uninstall ----------------------------------------------------------------------------
+
+# is_kept NAME: NAME is listed in KEEP_FILES (another runtime on the pool uses it)
+is_kept() {
+    kept_ifs=$IFS
+    IFS=$NL
+    for kept in $KEEP_FILES; do
+        if [ "$kept" = "$1" ]; then
+            IFS=$kept_ifs
+            return 0
+        fi
+    done
+    IFS=$kept_ifs
+    return 1
+}
+
+# remove_file TARGET REASON: moves TARGET aside (next to it, so the move is
+# atomic) and keeps it for a rollback until containerd restarted successfully;
+# an empty REASON means containerd does not read the file (no restart)
+remove_file() {
+    new_temp "$1" || fatal "cannot create a temp file next to ${1#"$HOST_ROOT"}"
+    saved=$NEW_TEMP
+    [ -z "$2" ] || note_change "$2"
+    mv -f "$1" "$saved" || fatal "cannot remove ${1#"$HOST_ROOT"}"
+    ROLLBACK="$ROLLBACK$1$TAB$saved$NL"
+}
+
+# sets MARKER_IMPORT and MARKER_HOW from the import marker; fails without one
+read_import_marker() {
+    MARKER_IMPORT=''
+    MARKER_HOW=''
+    [ -f "$IMPORT_MARKER" ] || return 1
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+        import=*) MARKER_IMPORT=${line#import=} ;;
+        how=*) MARKER_HOW=${line#how=} ;;
+        esac
+    done <"$IMPORT_MARKER"
+    case $MARKER_HOW in
+    line | first | after-comma | after-value) ;;
+    *) MARKER_HOW=unknown ;;
+    esac
+}
+
+# sets OTHER_DROPINS to the *.toml files in the drop-in dir other than ours
+other_dropins() {
+    OTHER_DROPINS=''
+    [ -d "$HOST_ROOT$CONTAINERD_DROPIN_DIR" ] || return 0
+    set +f
+    for f in "$HOST_ROOT$CONTAINERD_DROPIN_DIR"/*.toml; do
+        if { [ -e "$f" ] || [ -L "$f" ]; } && [ "$f" != "$DROPIN_FILE" ]; then
+            OTHER_DROPINS="${OTHER_DROPINS:+$OTHER_DROPINS,}$(shown "${f##*/}")"
+        fi
+    done
+    set -f
+}
+
+# decides (version 3+) whether the import goes: only when install recorded that
+# it added it and no other drop-in is left that it would stop importing
+decide_import() {
+    if read_import_marker && [ "$MARKER_IMPORT" = "$IMPORT_GLOB" ]; then
+        if [ "$1" != glob ]; then
+            info "action=forget-import import=$IMPORT_GLOB reason=not-in-imports file=${IMPORT_MARKER#"$HOST_ROOT"}"
+            DROP_MARKER=1
+            return 0
+        fi
+        other_dropins
+        if [ -n "$OTHER_DROPINS" ]; then
+            info "action=keep-import import=$IMPORT_GLOB reason=other-drop-ins files=$OTHER_DROPINS"
+            return 0
+        fi
+        info "action=remove-import import=$IMPORT_GLOB reason=added-by-installer how=$MARKER_HOW file=$CONTAINERD_CONFIG"
+        REMOVE_IMPORT=1
+        DROP_MARKER=1
+    elif [ "$1" = glob ]; then
+        info "action=keep-import import=$IMPORT_GLOB reason=not-added-by-installer"
+    fi
+}
+
+# plans the removal and builds the new config.toml before the host changes:
+# CANDIDATE (or empty when config.toml stays), REMOVE_DROPIN,
+# REMOVE_RUNTIME_CONFIG, DROP_MARKER and REMOVE_FILES (names)
+prepare_uninstall() {
+    CANDIDATE=''
+    REMOVE_IMPORT=0
+    DROP_MARKER=0
+    REMOVE_DROPIN=0
+    REMOVE_RUNTIME_CONFIG=0
+    REMOVE_FILES=''
+    plan=$(toml uplan 2>&1) || fatal "cannot remove handlers: $plan"
+    config_changes=0
+    imports=none
+    old_ifs=$IFS
+    IFS=$NL
+    for line in $plan; do
+        IFS=$TAB
+        # shellcheck disable=SC2086
+        set -- $line
+        IFS=$NL
+        [ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
+        case $1:$3 in
+        handler:present)
+            info "handler=$2 state=present action=remove file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        handler:absent) info "handler=$2 state=absent action=none" ;;
+        imports:glob | imports:none) imports=$3 ;;
+        *) fatal "unexpected plan line '$(shown "$line")'" ;;
+        esac
+    done
+    IFS=$old_ifs
+    if [ "$CONFIG_VERSION" -ge 3 ]; then
+        decide_import "$imports"
+        [ "$REMOVE_IMPORT" = 0 ] || config_changes=1
+    fi
+
+    if [ "$config_changes" = 1 ]; then
+        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+        CANDIDATE=$NEW_TEMP
+        cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
+        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+        CONFIG_SNAPSHOT=$NEW_TEMP
+        cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
+        err=$(toml urender SR_CONFIG="$CONFIG_SNAPSHOT" SR_REMOVE_IMPORT="$REMOVE_IMPORT" SR_IMPORT_HOW="${MARKER_HOW:-}" 2>&1 >"$CANDIDATE") ||
+            fatal "cannot render $CONTAINERD_CONFIG: $err"
+        err=$(toml ucheck SR_CONFIG="$CONFIG_SNAPSHOT" SR_CANDIDATE="$CANDIDATE" SR_REMOVE_IMPORT="$REMOVE_IMPORT" 2>&1) ||
+            fatal "refusing to write $CONTAINERD_CONFIG: $err"
+        if [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ]; then
+            err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
+                fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
+        fi
+    fi
+
+    if [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; then
+        [ -L "$DROPIN_FILE" ] || [ ! -d "$DROPIN_FILE" ] || fatal "$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is a directory; refusing to remove it"
+        info "action=remove file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
+        REMOVE_DROPIN=1
+    elif [ "$CONFIG_VERSION" -ge 3 ]; then
+        info "action=none file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=absent"
+    fi
+
+    if [ "$HAVE_RUNTIME_CONFIG" = 1 ]; then
+        target="$HOST_ROOT$RUNTIME_CONFIG_PATH"
+        if [ -e "$target" ] || [ -L "$target" ]; then
+            [ -L "$target" ] || [ ! -d "$target" ] || fatal "$RUNTIME_CONFIG_PATH is a directory; refusing to remove it"
+            if [ -z "${RUNTIME_CONFIG_CONTENT+x}" ]; then
+                content=unknown
+            elif runtime_config_text | cmp -s - "$target"; then
+                content=ours
+            else
+                content=differs
+            fi
+            info "action=remove file=$RUNTIME_CONFIG_PATH content=$content"
+            REMOVE_RUNTIME_CONFIG=1
+        else
+            info "action=none file=$RUNTIME_CONFIG_PATH reason=absent"
+        fi
+    fi
+
+    dir="$HOST_ROOT$BINARY_PATH"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        dst="$dir/$name"
+        if is_kept "$name"; then
+            info "action=keep file=$BINARY_PATH/$name reason=in-KEEP_FILES"
+        elif [ -e "$dst" ] || [ -L "$dst" ]; then
+            [ -L "$dst" ] || [ ! -d "$dst" ] || fatal "$BINARY_PATH/$name is a directory; refusing to remove it"
+            REMOVE_FILES="$REMOVE_FILES$name$NL"
+        else
+            info "action=none file=$BINARY_PATH/$name reason=absent"
+        fi
+    done
+    IFS=$old_ifs
+    if [ -n "$REMOVE_FILES" ]; then
+        # the files go after the restart: make sure they can before anything changes
+        new_temp "$dir/.probe" || fatal "cannot remove files from $BINARY_PATH (cannot write to it); nothing changed"
+        rm -f "$NEW_TEMP"
+    fi
+}
+
+# moves the drop-in and the runtime config aside, swaps in config.toml and
+# drops the import marker (all restored if containerd does not restart)
+apply_uninstall() {
+    if [ "$REMOVE_DROPIN" = 1 ]; then
+        remove_file "$DROPIN_FILE" dropin-removed
+    fi
+    if [ "$REMOVE_RUNTIME_CONFIG" = 1 ]; then
+        remove_file "$HOST_ROOT$RUNTIME_CONFIG_PATH" runtime-config-removed
+    fi
+    if [ -n "$CANDIDATE" ]; then
+        cmp -s "$CONFIG_SNAPSHOT" "$CONFIG_FILE" || fatal "$CONTAINERD_CONFIG changed while uninstalling; not overwriting it (the next run starts over)"
+        mode=$(stat -c %a "$CONFIG_FILE") || fatal "cannot read the mode of $CONTAINERD_CONFIG"
+        replace_file "$CONFIG_FILE" "$CANDIDATE" "$mode" config-changed
+        info "action=write file=$CONTAINERD_CONFIG"
+    fi
+    if [ "$DROP_MARKER" = 1 ]; then
+        remove_file "$IMPORT_MARKER" ''
+    fi
+}
+
+# removes the runtime files (after the restart: containerd no longer refers to them)
+remove_files() {
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $REMOVE_FILES; do
+        rm -f "$HOST_ROOT$BINARY_PATH/$name" || fatal "cannot remove $BINARY_PATH/$name"
+        info "action=remove file=$BINARY_PATH/$name"
+    done
+    IFS=$old_ifs
+}
+
+# sets REMAINS to the first thing of the runtime still on the node (empty: none)
+removed_state() {
+    REMAINS=''
+    if [ ! -f "$CONFIG_FILE" ]; then
+        REMAINS="containerd config $CONTAINERD_CONFIG does not exist"
+        return 0
+    fi
+    if ! plan=$(toml uplan 2>&1); then
+        REMAINS="cannot read $CONTAINERD_CONFIG: $plan"
+        return 0
+    fi
+    old_ifs=$IFS
+    IFS=$NL
+    for line in $plan; do
+        IFS=$TAB
+        # shellcheck disable=SC2086
+        set -- $line
+        IFS=$NL
+        if [ "$1:${3:-}" = handler:present ]; then
+            REMAINS="handler $2 is still defined in $CONTAINERD_CONFIG"
+            break
+        fi
+    done
+    IFS=$old_ifs
+    [ -z "$REMAINS" ] || return 0
+    if [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; then
+        REMAINS="drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml still exists"
+        return 0
+    fi
+    if [ "$HAVE_RUNTIME_CONFIG" = 1 ] && { [ -e "$HOST_ROOT$RUNTIME_CONFIG_PATH" ] || [ -L "$HOST_ROOT$RUNTIME_CONFIG_PATH" ]; }; then
+        REMAINS="file $RUNTIME_CONFIG_PATH still exists"
+        return 0
+    fi
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do
+        dst="$HOST_ROOT$BINARY_PATH/$name"
+        if ! is_kept "$name" && { [ -e "$dst" ] || [ -L "$dst" ]; }; then
+            REMAINS="file $BINARY_PATH/$name still exists"
+            break
+        fi
+    done
+    IFS=$old_ifs
+    [ -z "$REMAINS" ] || return 0
+    if [ -e "$PENDING_FILE" ]; then
+        REMAINS="a containerd restart is pending (${PENDING_FILE#"$HOST_ROOT"})"
+    fi
+}
+
+do_uninstall() {
+    require_tools
+    info "action=uninstall handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',') files=$(printf '%s' "$RUNTIME_FILES" | tr '\n' ',') keep=$(printf '%s' "$KEEP_FILES" | tr '\n' ',')"
+    acquire_lock
+    detect_config_version
+    prepare_uninstall
+    apply_uninstall
+    restart_if_changed
+    remove_files
+    removed_state
+    [ -z "$REMAINS" ] || fatal "uninstall finished but the node is not clean: $REMAINS"
+    info "action=uninstall result=clean handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',')"
+}
+
+do_verify_removed() {
+    removed_state
+    if [ -n "$REMAINS" ]; then
+        printf '[FATAL] %s verify-removed failed: %s\n' "$LOG_CTX" "$REMAINS" >&2
+        exit 1
+    fi
+    info "action=verify-removed result=ok"
+}
+
 # idles until SIGTERM/SIGINT; never uninstalls anything
 do_watch() {
     sleeper=''
@@ -1200,8 +1661,23 @@ main() {
         validate_env
         do_verify
         ;;
+    uninstall)
+        trap cleanup EXIT
+        trap 'exit 143' TERM
+        trap 'exit 130' INT
+        REMOVING=1
+        load_env
+        validate_env
+        do_uninstall
+        ;;
+    verify-removed)
+        REMOVING=1
+        load_env
+        validate_env
+        do_verify_removed
+        ;;
     watch) do_watch ;;
-    *) fatal "unknown mode '$(shown "$mode")': want install, verify or watch" ;;
+    *) fatal "unknown mode '$(shown "$mode")': want install, verify, watch, uninstall or verify-removed" ;;
     esac
 }
 
