@@ -185,6 +185,33 @@ export function install(env: Record<string, string>, options: RunOptions = {}): 
   return r;
 }
 
+/** Runs `install.sh uninstall` and fails the test with its output unless it exits 0. */
+export function uninstall(env: Record<string, string>, options: RunOptions = {}): RunResult {
+  const r = runInstaller(env, { ...options, mode: 'uninstall' });
+  if (r.status !== 0) throw new Error(`install.sh uninstall exited ${r.status}:\n${r.stderr}`);
+  return r;
+}
+
+/**
+ * A PATH (for dash runs) whose `tool` fails, like on a read-only filesystem, whenever one of its
+ * arguments contains `needle`, and otherwise runs the real tool: a failure midway that root (who
+ * ignores file modes) cannot provoke with chmod.
+ */
+export function failingToolPath(host: Host, tool: string, needle: string): string {
+  const real = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+  const dir = path.join(host.dir, `failing-${tool}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, tool), [
+    '#!/bin/sh',
+    'for a in "$@"; do',
+    `  case $a in *${JSON.stringify(needle)}*) echo "${tool}: $a: Read-only file system" >&2; exit 1 ;; esac`,
+    'done',
+    `exec ${real} "$@"`,
+    '',
+  ].join('\n'), { mode: 0o755 });
+  return `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+}
+
 function tomlTool(...args: string[]): string {
   return execFileSync('python3', [TOML_TOOL, ...args], { encoding: 'utf8' });
 }
