@@ -75,7 +75,7 @@ test('invalid input exits 1 with positioned messages, no stack trace, and writes
   const result = cli(['synth', '--input', input, '--out', out]);
   expect(result.status).toBe(1);
   expect(result.stderr).toBe(
-    `${path.join(input, 'bad.yaml')}:16: Shoot garden-dev/x: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket" (known: gvisor, kata, kata-containers)\n`
+    `${path.join(input, 'bad.yaml')}:16: Shoot garden-dev/x: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket" (known: gvisor, kata, kata-containers, kata-fc, kata-firecracker, spin, wasm-spin)\n`
     + 'error: 1 problem(s) in the input; nothing was written\n',
   );
   expect(fs.existsSync(out)).toBe(false);

@@ -126,7 +126,7 @@ test('every problem of a run is reported with file, line, object and field', () 
   expect(error).toBeInstanceOf(InputError);
   const messages = (error as Error).message.split('\n').map((m) => m.replace(dir + path.sep, ''));
   expect(messages).toEqual([
-    'bad.yaml:16: Shoot garden-dev/one: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket-sandbox" (known: gvisor, kata, kata-containers)',
+    'bad.yaml:16: Shoot garden-dev/one: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket-sandbox" (known: gvisor, kata, kata-containers, kata-fc, kata-firecracker, spin, wasm-spin)',
     'bad.yaml:36: Shoot garden-dev/two: spec.provider.workers[0].cri.containerRuntimes[0].providerConfig.configFlags.net-raw: must be true or false, not "maybe"',
   ]);
 });

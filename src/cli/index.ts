@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('config', { type: 'string', describe: 'The pipeline file (shoot-runtimes.dev/v1alpha1 Pipeline)' })
     .option('input', { type: 'string', array: true, describe: 'A file or directory of Gardener manifests; repeatable. Wins over spec.sources' })
     .option('out', { type: 'string', describe: 'The output directory. Wins over spec.output.dir' })
+    .option('shard', { type: 'string', describe: 'I/N: only the I-th of N deterministic shares of the shoots (synth, check)' })
     .command(synthCommand as never)
     .command(checkCommand as never)
     .command(validateCommand as never)

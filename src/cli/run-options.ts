@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { outputPathInRepository } from '../gitops/repository-path';
 import { PipelineOptions } from '../pipeline/run';
+import { Shard, parseShard } from '../pipeline/shard';
 import { loadPipelineFile } from '../pipeline/pipeline-file';
 
 /** Options every command that runs the pipeline shares. */
@@ -8,10 +9,13 @@ export interface RunArguments {
   readonly config?: string;
   readonly input?: readonly string[];
   readonly out?: string;
+  readonly shard?: string;
 }
 
 export interface RunOptions extends PipelineOptions {
   readonly outDir: string;
+  /** `--shard I/N`: only these shoots' files, with their own ownership record. */
+  readonly shard?: Shard;
 }
 
 /** The command line was used wrongly: exit 2 with usage. */
@@ -36,5 +40,10 @@ export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptio
     config: pipeline.gitops,
     outputPath: outputPathInRepository(outDir, path.dirname(pipeline.file), pipeline.gitops.pathPrefix),
   };
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops };
+  let shard: Shard | undefined;
+  if (args.shard !== undefined) {
+    shard = parseShard(args.shard);
+    if (!shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not "${args.shard}"`);
+  }
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard };
 }

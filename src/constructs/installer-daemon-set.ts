@@ -53,7 +53,7 @@ export class InstallerDaemonSet extends Construct {
     };
     const labels = runtimeLabels(runtime.name, runtime.type, runtime.pool);
     const checksum = createHash('sha256')
-      .update(JSON.stringify([support.script, envOf({}), definition.image, definition.files, installerImage]))
+      .update(JSON.stringify([support.scriptChecksum, envOf({}), definition.image, definition.files, installerImage]))
       .digest('hex');
 
     const hostMounts = [

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { installerScript } from '../installer/script';
@@ -23,12 +24,15 @@ export class InstallerSupport extends Construct {
   public readonly namespace: string;
   public readonly name: string;
   public readonly script: string;
+  /** sha256 of the script, computed once for every DaemonSet's checksum annotation. */
+  public readonly scriptChecksum: string;
 
   constructor(scope: Construct, id: string, props: InstallerSupportProps = {}) {
     super(scope, id);
     this.namespace = props.namespace ?? 'kube-system';
     this.name = props.name ?? 'shoot-runtimes-installer';
     this.script = props.script ?? installerScript();
+    this.scriptChecksum = createHash('sha256').update(this.script).digest('hex');
     const metadata = { name: this.name, namespace: this.namespace, labels: { ...MANAGED_BY } };
     new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [InstallerSupport.SCRIPT_KEY]: this.script } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });

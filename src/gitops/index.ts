@@ -15,9 +15,17 @@ export interface RenderedShoot {
   readonly namespace: string;
 }
 
-/** The Flux and Argo CD objects for every shoot: `flux/<ns>/<shoot>.yaml`, `argocd/...`. */
-export function generateGitops(shoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string): GeneratedFile[] {
+/**
+ * The Flux and Argo CD objects for every shoot: `flux/<ns>/<shoot>.yaml`, `argocd/...`. With
+ * `select` (a shard), only the selected shoots' objects; the fleet-wide ApplicationSet then goes
+ * with the shard that selects the fleet's first shoot.
+ */
+export function generateGitops(
+  allShoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string,
+  select: (shoot: ShootRef) => boolean = () => true,
+): GeneratedFile[] {
   const files: GeneratedFile[] = [];
+  const shoots = allShoots.filter((s) => select(s.shoot));
   const repoPath = (s: RenderedShoot) => (outputPath === '.' ? s.directory : `${outputPath}/${s.directory}`);
   if (config.flux) {
     for (const s of shoots) {
@@ -26,7 +34,7 @@ export function generateGitops(shoots: readonly RenderedShoot[], config: GitopsC
   }
   if (config.argocd) {
     if (config.argocd.applicationSet) {
-      files.push({ path: 'argocd/applicationset.yaml', object: argoApplicationSet(shoots, config.argocd, repoPath) });
+      if (allShoots.length > 0 && select(allShoots[0].shoot)) files.push({ path: 'argocd/applicationset.yaml', object: argoApplicationSet(allShoots, config.argocd, repoPath) });
     } else {
       for (const s of shoots) {
         files.push({ path: `argocd/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, object: argoApplication(s, config.argocd, repoPath(s)) });

@@ -1,17 +1,31 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { TreePlan, readIfExists } from './plan';
+import { TreeComparer } from './compare';
+import { recordPath, recordText, sha256 } from './ownership';
+import { RenderedFile } from './render';
 
-/** Lines of check's report; empty when the tree is exactly what synth would write. */
-export function checkReport(outDir: string, plan: TreePlan): string[] {
-  const lines: string[] = [];
-  if (plan.interrupted) lines.push('interrupted: a synth was stopped midway; run synth to complete it');
-  for (const rel of plan.missing) lines.push(`missing: ${rel}`);
-  for (const rel of plan.stale) {
-    lines.push(`stale: ${rel}`);
-    lines.push(...shortDiff(readIfExists(path.join(outDir, rel)) ?? '', plan.files.get(rel)!).map((l) => `    ${l}`));
+/**
+ * check's report: one line per missing, stale (with a short diff), extra or conflicting file,
+ * and whether a synth was interrupted. Empty when the tree is exactly what synth would write.
+ * Reads only.
+ */
+export function checkTree(outDir: string, files: Iterable<RenderedFile>, shard?: string): string[] {
+  const comparer = new TreeComparer(outDir, shard);
+  const missing: string[] = [];
+  const stale: string[] = [];
+  const conflicts: string[] = [];
+  for (const file of files) {
+    const { state, current } = comparer.classify(file, sha256(file.content));
+    if (state === 'missing') missing.push(`missing: ${file.path}`);
+    else if (state === 'stale') stale.push(`stale: ${file.path}`, ...shortDiff(current ?? '', file.content).map((l) => `    ${l}`));
+    else if (state === 'foreign') conflicts.push(`conflict: ${file.path} (not written by shoot-runtimes, but synth would write it)`);
   }
-  for (const rel of plan.extra) lines.push(`extra: ${rel} (no longer produced)`);
-  for (const rel of plan.foreign) lines.push(`conflict: ${rel} (not written by shoot-runtimes, but synth would write it)`);
+  const lines = comparer.interrupted ? ['interrupted: a synth was stopped midway; run synth to complete it'] : [];
+  lines.push(...missing, ...stale, ...comparer.extra().map((rel) => `extra: ${rel} (no longer produced)`), ...conflicts);
+  const record = path.join(outDir, recordPath(shard));
+  if (lines.length === 0 && (!fs.existsSync(record) || fs.readFileSync(record, 'utf8') !== recordText(comparer.rendered))) {
+    lines.push(`stale: ${recordPath(shard)} (the ownership record)`);
+  }
   return lines;
 }
 

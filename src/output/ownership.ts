@@ -29,10 +29,10 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The record as synth writes it: stable text, sorted paths. */
-export function recordText(files: ReadonlyMap<string, string>): string {
+/** The record as synth writes it (path -> sha256 of the content): stable text, sorted paths. */
+export function recordText(hashes: ReadonlyMap<string, string>): string {
   const sorted: Record<string, string> = {};
-  for (const p of [...files.keys()].sort()) sorted[p] = sha256(files.get(p)!);
+  for (const p of [...hashes.keys()].sort()) sorted[p] = hashes.get(p)!;
   return `${JSON.stringify({ files: sorted }, null, 2)}\n`;
 }
 

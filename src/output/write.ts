@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../diagnostics';
-import { Journal, STATE_DIR, journalPath, recordPath } from './ownership';
-import { TreePlan } from './plan';
+import { TreeComparer } from './compare';
+import { Journal, STATE_DIR, journalPath, recordPath, recordText, sha256 } from './ownership';
+import { RenderedFile } from './render';
 
 export interface WriteResult {
   readonly written: number;
@@ -10,61 +11,80 @@ export interface WriteResult {
   readonly removed: number;
 }
 
-/** The temporary name a file is staged under, next to its target (same filesystem: rename is atomic). */
-function stagingPath(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.shoot-runtimes-tmp`);
+/** Where a run stages new contents: inside the output directory (so renames stay atomic), never read by agents. */
+export function stagingDir(shard?: string): string {
+  return `${STATE_DIR}/staging${shard ? `.${shard}` : ''}`;
 }
 
 /**
- * Carries out a plan, all or nothing as far as a reader can tell: a journal names every file the
- * run will touch before the first one changes; new contents are staged next to their targets and
- * renamed over them; files the tool no longer produces are removed; the ownership record is
- * written last and the journal removed. A run killed at any point leaves the journal, which the
- * next synth uses to finish the job (it owns what the journal names) and which check reports.
+ * Writes a rendered tree, all or nothing as far as any reader can tell:
+ * 1. files are compared with the disk as they are rendered; new and changed contents are staged
+ *    under `.shoot-runtimes/staging/` (a run that fails or dies here changed nothing visible);
+ * 2. only when every file was rendered (the iterable ended without an error), a journal names
+ *    every file the run will touch; staged files are renamed over their targets; files the tool
+ *    wrote earlier and no longer produces are removed; the ownership record is written; the
+ *    journal is removed. A run killed in this phase leaves the journal: check reports it and the
+ *    next synth completes the tree.
  * Unchanged files are not touched. A file the tool did not write is never overwritten or removed.
  */
-export function applyPlan(outDir: string, plan: TreePlan, shard?: string): WriteResult {
-  if (plan.foreign.length > 0) {
-    throw new InputError(plan.foreign.map((rel) => ({
-      origin: { file: path.join(outDir, rel), line: 0 },
-      message: 'exists but was not written by shoot-runtimes; move it away so that synth can write this path',
-    })));
+export function writeTree(outDir: string, files: Iterable<RenderedFile>, shard?: string): WriteResult {
+  const comparer = new TreeComparer(outDir, shard);
+  const staging = path.join(outDir, stagingDir(shard));
+  fs.rmSync(staging, { recursive: true, force: true });
+  const writes: string[] = [];
+  const foreign: string[] = [];
+  let unchanged = 0;
+  try {
+    for (const file of files) {
+      const { state } = comparer.classify(file, sha256(file.content));
+      if (state === 'unchanged') unchanged++;
+      else if (state === 'foreign') foreign.push(file.path);
+      else {
+        writes.push(file.path);
+        const staged = path.join(staging, file.path);
+        fs.mkdirSync(path.dirname(staged), { recursive: true });
+        beforeChange();
+        fs.writeFileSync(staged, file.content);
+      }
+    }
+    if (foreign.length > 0) {
+      throw new InputError(foreign.map((rel) => ({
+        origin: { file: path.join(outDir, rel), line: 0 },
+        message: 'exists but was not written by shoot-runtimes; move it away so that synth can write this path',
+      })));
+    }
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
   }
+
+  const removes = comparer.extra();
   const record = recordPath(shard);
-  const writes = [...plan.missing, ...plan.stale].filter((rel) => rel !== record);
-  const recordChanged = plan.missing.includes(record) || plan.stale.includes(record);
-  const unchanged = plan.unchanged.filter((rel) => rel !== record).length;
-  if (writes.length === 0 && plan.extra.length === 0 && !recordChanged && !plan.interrupted) {
+  const recordContent = recordText(comparer.rendered);
+  const recordChanged = readIfExistsSync(path.join(outDir, record)) !== recordContent;
+  if (writes.length === 0 && removes.length === 0 && !recordChanged && !comparer.interrupted) {
+    fs.rmSync(staging, { recursive: true, force: true });
     return { written: 0, unchanged, removed: 0 };
   }
 
-  const journal: Journal = { writes, removes: [...plan.extra] };
-  fs.mkdirSync(path.join(outDir, STATE_DIR), { recursive: true });
-  removeLeftoverStaging(outDir, shard);
+  const journal: Journal = { writes, removes };
   writeAtomically(path.join(outDir, journalPath(shard)), `${JSON.stringify(journal, null, 2)}\n`);
-
   for (const rel of writes) {
     const target = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     beforeChange();
-    fs.writeFileSync(stagingPath(target), plan.files.get(rel)!);
+    fs.renameSync(path.join(staging, rel), target);
   }
-  for (const rel of writes) {
-    const target = path.join(outDir, rel);
-    beforeChange();
-    fs.renameSync(stagingPath(target), target);
-  }
-  for (const rel of plan.extra) {
+  for (const rel of removes) {
     beforeChange();
     fs.rmSync(path.join(outDir, rel), { force: true });
     removeEmptyParents(outDir, path.dirname(rel));
   }
-  if (recordChanged || writes.length > 0 || plan.extra.length > 0) {
-    writeAtomically(path.join(outDir, record), plan.files.get(record)!);
-  }
+  writeAtomically(path.join(outDir, record), recordContent);
   beforeChange();
   fs.rmSync(path.join(outDir, journalPath(shard)), { force: true });
-  return { written: writes.length, unchanged, removed: plan.extra.length };
+  fs.rmSync(staging, { recursive: true, force: true });
+  return { written: writes.length, unchanged, removed: removes.length };
 }
 
 /**
@@ -79,30 +99,25 @@ function beforeChange(): void {
 
 function writeAtomically(target: string, content: string): void {
   beforeChange();
-  const staging = stagingPath(target);
-  fs.writeFileSync(staging, content);
-  fs.renameSync(staging, target);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.shoot-runtimes-tmp`);
+  fs.writeFileSync(temp, content);
+  fs.renameSync(temp, target);
 }
 
-/** Staged files a killed run left behind: named by its journal, never anything else. */
-function removeLeftoverStaging(outDir: string, shard?: string): void {
-  const journalFile = path.join(outDir, journalPath(shard));
-  let journal: Journal | undefined;
+function readIfExistsSync(file: string): string | undefined {
   try {
-    journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as Journal;
+    return fs.readFileSync(file, 'utf8');
   } catch {
-    journal = undefined;
-  }
-  for (const rel of [...(journal?.writes ?? []), recordPath(shard), journalPath(shard)]) {
-    fs.rmSync(stagingPath(path.join(outDir, rel)), { force: true });
+    return undefined;
   }
 }
 
 /** Removes `dir` and its parents below `outDir` while they are empty (a shoot that is gone). */
 function removeEmptyParents(outDir: string, dir: string): void {
   for (let rel = dir; rel !== '.' && rel !== ''; rel = path.dirname(rel)) {
-    const abs = path.join(outDir, rel);
     try {
+      const abs = path.join(outDir, rel);
       if (fs.readdirSync(abs).length > 0) return;
       fs.rmdirSync(abs);
     } catch {

@@ -5,7 +5,7 @@ import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { ShootRef } from '../model/container-runtime';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
-import { GeneratedFile, RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
+import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
@@ -35,13 +35,19 @@ export interface PipelineResult {
   readonly summary: PipelineSummary;
 }
 
+/** The inputs read, modelled, checked and resolved: everything up to rendering. */
+export interface PreparedRun {
+  /** Every shoot of the inputs (sorted), with its ContainerRuntimes resolved against the catalog. */
+  readonly shoots: readonly { readonly shoot: ShootRef; readonly runtimes: readonly ResolvedContainerRuntime[] }[];
+  readonly summary: PipelineSummary;
+  readonly options: PipelineOptions;
+}
+
 /**
- * The pipeline, all stages in order: read sources -> ContainerRuntime model -> check and resolve
- * against the catalog -> one chart per shoot -> output validation -> YAML files. Pure: it writes
- * nothing; it throws an InputError carrying every problem of the inputs, or an OutputError when a
- * generated object breaks its schema or a safety rule (a bug).
+ * The stages before rendering: read sources -> ContainerRuntime model -> check and resolve
+ * against the catalog. Throws an InputError carrying every problem of the inputs.
  */
-export function runPipeline(options: PipelineOptions): PipelineResult {
+export function prepareRun(options: PipelineOptions): PreparedRun {
   const problems = new DiagnosticCollector();
   const catalog = Catalog.withOverrides(options.runtimes);
   const model = readContainerRuntimes(options.inputs, problems);
@@ -58,26 +64,51 @@ export function runPipeline(options: PipelineOptions): PipelineResult {
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
   problems.throwIfAny();
-
-  const files: RenderedFile[] = [];
-  const rendered: RenderedShoot[] = [];
-  const violations: string[] = [];
-  const emit = (generated: GeneratedFile[]) => {
-    violations.push(...checkGenerated(generated));
-    files.push(...toRenderedFiles(generated));
-  };
-  const argoSyncWaves = options.gitops?.config.argocd !== undefined;
-  for (const [key, runtimes] of byShoot) {
-    const shoot = shootOf(key);
-    emit(generateShoot(shoot, runtimes, { argoSyncWaves }));
-    rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
-  }
-  if (options.gitops) emit(generateGitops(rendered, options.gitops.config, options.gitops.outputPath));
-  if (violations.length > 0) throw new OutputError(violations);
   return {
-    files,
+    shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes })),
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
+    options,
   };
+}
+
+/**
+ * The rendering stages, one shoot at a time: a chart per shoot -> output validation -> YAML
+ * files, then the GitOps objects. A generator, so that a fleet's output never sits in memory at
+ * once; it throws an OutputError after the last file when any generated object broke its schema
+ * or a safety rule (a bug), so a consumer that commits only at the end commits nothing.
+ */
+export function* renderRun(
+  prepared: PreparedRun,
+  select: (shoot: ShootRef) => boolean = () => true,
+  onShoot: (done: number, total: number) => void = () => undefined,
+): Generator<RenderedFile> {
+  const { gitops } = prepared.options;
+  const violations: string[] = [];
+  const rendered: RenderedShoot[] = [];
+  const argoSyncWaves = gitops?.config.argocd !== undefined;
+  for (const [i, { shoot, runtimes }] of prepared.shoots.entries()) {
+    onShoot(i, prepared.shoots.length);
+    rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
+    if (!select(shoot)) continue;
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves });
+    violations.push(...checkGenerated(generated));
+    yield* toRenderedFiles(generated);
+  }
+  if (gitops) {
+    const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);
+    violations.push(...checkGenerated(generated));
+    yield* toRenderedFiles(generated);
+  }
+  if (violations.length > 0) throw new OutputError(violations);
+}
+
+/**
+ * The whole pipeline in memory: prepareRun, then every file of renderRun. Pure: it writes
+ * nothing. For libraries and tests; the CLI streams renderRun into the writer.
+ */
+export function runPipeline(options: PipelineOptions): PipelineResult {
+  const prepared = prepareRun(options);
+  return { files: [...renderRun(prepared)], summary: prepared.summary };
 }
 
 function shootOf(key: string): ShootRef {

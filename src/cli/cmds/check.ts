@@ -1,7 +1,7 @@
 import { CommandModule } from 'yargs';
-import { checkReport } from '../../output/check';
-import { planTree } from '../../output/plan';
-import { runPipeline } from '../../pipeline/run';
+import { checkTree } from '../../output/check';
+import { prepareRun, renderRun } from '../../pipeline/run';
+import { inShard, shardName } from '../../pipeline/shard';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
 /** Set when check found a difference: the CLI exits 1. */
@@ -11,11 +11,13 @@ export const checkCommand: CommandModule<{}, RunArguments> = {
   command: 'check',
   describe: 'Exit 0 when the output directory holds exactly what synth would write; never writes',
   builder: (yargs) => yargs
-    .example('$0 check --config pipeline.yaml', 'fail CI when someone forgot to run synth'),
+    .example('$0 check --config pipeline.yaml', 'fail CI when someone forgot to run synth')
+    .example('$0 check --config pipeline.yaml --shard 2/4', 'check only the second shard\'s files'),
   handler: (args) => {
     const options = resolveRunOptions(args);
-    const { files } = runPipeline(options);
-    const report = checkReport(options.outDir, planTree(options.outDir, files));
+    const { shard } = options;
+    const files = renderRun(prepareRun(options), shard ? (s) => inShard(shard, s) : undefined);
+    const report = checkTree(options.outDir, files, shard && shardName(shard));
     if (report.length > 0) {
       process.stdout.write(`${report.join('\n')}\n`);
       throw new CheckFailed(`${options.outDir} is not what synth would write`);
