@@ -119,3 +119,9 @@ test('App is the only scope needed: the construct works in a fresh App as well',
   new ContainerRuntimeInstallation(chart, 'i', { runtime, definition: GVISOR, support });
   expect(chart.toJson().filter((o: any) => o.metadata.namespace).map((o: any) => o.metadata.namespace)).toEqual(['runtimes', 'runtimes', 'runtimes']);
 });
+
+test('a class that needs a snapshotter names it in its handler table', () => {
+  const fc = { ...KATA, type: 'kata-fc', classes: [{ name: 'kata-fc', handler: 'kata-fc', runtimeType: 'io.containerd.kata.v2', snapshotter: 'devmapper' }] };
+  const env = daemonSet(synth({ name: 'kata-fc-sandbox', type: 'kata-fc' }, fc)).spec.template.spec.initContainers[1].env;
+  expect(env.find((e: any) => e.name === 'RUNTIME_TABLES').value).toBe('[kata-fc]\nruntime_type = "io.containerd.kata.v2"\nsnapshotter = "devmapper"\n');
+});

@@ -32,6 +32,7 @@ export function installerEnvironment(
 export function runtimeTables(definition: RuntimeDefinition, binaryPath: string): string {
   const blocks = definition.classes.map((c) => {
     const lines = [`[${tomlKey(c.handler)}]`, `runtime_type = ${tomlValue(c.runtimeType)}`];
+    if (c.snapshotter) lines.push(`snapshotter = ${tomlValue(c.snapshotter)}`);
     const options = Object.entries(c.options ?? {});
     if (options.length > 0) {
       lines.push('', `[${tomlKey(c.handler)}.options]`);

@@ -79,5 +79,8 @@ function checkDefinition(d: RuntimeDefinition, report: (path: string, message: s
       }
     }
     if (c.overhead !== undefined && !isObject(c.overhead)) report(`${at}.overhead`, 'must be a map with cpu and memory');
+    if (c.snapshotter !== undefined && (!isString(c.snapshotter) || !DNS_LABEL.test(c.snapshotter))) {
+      report(`${at}.snapshotter`, 'must be the name of a containerd snapshotter, e.g. devmapper');
+    }
   });
 }

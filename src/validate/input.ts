@@ -61,7 +61,14 @@ export function checkGeneratedNames(
     problems.add(diagnosticAt(runtime, 'type',
       `RuntimeClass "${name}" is also generated for ContainerRuntime ${owner.name} (${owner.origin.file}:${owner.origin.line})`));
   };
+  const installers = new Map<string, ContainerRuntime>();
   for (const { runtime, definition } of runtimes) {
+    const twin = installers.get(runtime.name);
+    if (twin) {
+      problems.add(diagnosticAt(runtime, 'type',
+        `the installer DaemonSet "${runtime.name}" is also generated for runtime "${twin.type}" on pool "${twin.pool}" (${twin.origin.file}:${twin.origin.line})`));
+    }
+    installers.set(runtime.name, runtime);
     for (const c of definition.classes) {
       claim(c.name, runtime, true);
       claim(`${c.name}-${runtime.pool}`, runtime, false);
