@@ -1586,6 +1586,10 @@ removed_state() {
         REMAINS="file $RUNTIME_CONFIG_PATH still exists"
         return 0
     fi
+    if [ -e "$PENDING_FILE" ]; then
+        REMAINS="a containerd restart is pending (${PENDING_FILE#"$HOST_ROOT"})"
+        return 0
+    fi
     old_ifs=$IFS
     IFS=$NL
     for name in $RUNTIME_FILES; do
@@ -1596,10 +1600,6 @@ removed_state() {
         fi
     done
     IFS=$old_ifs
-    [ -z "$REMAINS" ] || return 0
-    if [ -e "$PENDING_FILE" ]; then
-        REMAINS="a containerd restart is pending (${PENDING_FILE#"$HOST_ROOT"})"
-    fi
 }
 
 do_uninstall() {

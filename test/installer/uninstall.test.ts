@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   BINARY_PATH, CONFIG_PATH, Host, containerd1Config, containerdDump, criRuntimes, effectiveConfig, gvisorEnv,
-  install, kataEnv, makeHost, parseToml, reencode, removeHost, runInstaller, snapshot, uninstall,
+  install, kataEnv, makeHost, parseToml, reencode, removeHost, runInstaller, snapshot, startInstaller, uninstall,
 } from '../support/host';
 
 const hosts: Host[] = [];
@@ -374,4 +374,32 @@ describe('re-adding', () => {
     uninstall(gvisorEnv(h));
     expect(h.read(CONFIG_PATH)).toBe(V3());
   });
+});
+
+test.each([
+  ['containerd 1.x (version 2)', (): string => containerd1Config()],
+  ['containerd 2.x (version 3)', V3],
+])('%s: gVisor uninstalling while Kata installs: the lock orders them, both end as asked', async (_name, config) => {
+  for (let round = 0; round < 2; round++) {
+    const h = host(config());
+    install(gvisorEnv(h));
+    const slow = { CONTAINERD_RESTART_COMMAND: 'sleep 0.3; echo restart >>"$RESTART_LOG"' };
+    const results = await Promise.all([
+      startInstaller(gvisorEnv(h, slow), { mode: 'uninstall' }),
+      startInstaller(kataEnv(h, slow)),
+      startInstaller(gvisorEnv(h, slow), { mode: 'uninstall', shell: 'busybox' }),
+    ]);
+    for (const r of results) expect(r.stderr).not.toContain('[FATAL]');
+    expect(results.map((r) => r.status)).toEqual([0, 0, 0]);
+    expect(results.some((r) => r.stderr.includes('action=wait reason=lock-held'))).toBe(true);
+    const effective = effectiveConfig(h);
+    const runtimes = effective.version === 3
+      ? effective.plugins['io.containerd.cri.v1.runtime'].containerd.runtimes
+      : effective.plugins['io.containerd.grpc.v1.cri'].containerd.runtimes;
+    expect(Object.keys(runtimes).sort()).toEqual(['kata-clh', 'kata-qemu', 'runc']);
+    expect(runInstaller(kataEnv(h), { mode: 'verify' }).status).toBe(0);
+    expect(runInstaller(gvisorEnv(h), { mode: 'verify-removed' }).status).toBe(0);
+    // install, then one restart per run that changed something (the second uninstall found nothing)
+    expect(h.restarts()).toBe(3);
+  }
 });
