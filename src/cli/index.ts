@@ -1,6 +1,9 @@
 import yargs from 'yargs';
 import { formatDiagnostic, InputError } from '../diagnostics';
+import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
+import { setQuiet } from './format';
+import { planCommand } from './cmds/plan';
 import { synthCommand } from './cmds/synth';
 import { validateCommand } from './cmds/validate';
 import { OutputError } from '../validate/output';
@@ -22,10 +25,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('config', { type: 'string', describe: 'The pipeline file (shoot-runtimes.dev/v1alpha1 Pipeline)' })
     .option('input', { type: 'string', array: true, describe: 'A file or directory of Gardener manifests; repeatable. Wins over spec.sources' })
     .option('out', { type: 'string', describe: 'The output directory. Wins over spec.output.dir' })
-    .option('shard', { type: 'string', describe: 'I/N: only the I-th of N deterministic shares of the shoots (synth, check)' })
+    .option('shard', { type: 'string', describe: 'I/N: only the I-th of N deterministic shares of the shoots (synth, check, plan)' })
+    .option('quiet', { type: 'boolean', describe: 'No success summary lines; problems are always printed' })
+    .middleware((args) => setQuiet(args.quiet === true))
     .command(synthCommand as never)
     .command(checkCommand as never)
     .command(validateCommand as never)
+    .command(planCommand as never)
+    .command(catalogCommand as never)
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()

@@ -1,0 +1,54 @@
+import { CommandModule } from 'yargs';
+import { prepareRun } from '../../pipeline/run';
+import { inShard } from '../../pipeline/shard';
+import { PlanRow, planRowJson, planRows } from '../../plan';
+import { Column, FORMAT_OPTION, Format, TableOptions, colorEnabled, formatJson, formatTable, printSummary } from '../format';
+import { RunArguments, resolveRunOptions } from '../run-options';
+
+export interface PlanArguments extends RunArguments {
+  readonly format: Format;
+}
+
+const COLUMNS: readonly Column[] = [
+  { header: 'SHOOT' },
+  { header: 'POOL' },
+  { header: 'RUNTIME', style: 'cyan' },
+  { header: 'CLASSES [SHOOT-WIDE]' },
+  { header: 'INSTALLER' },
+  { header: 'NOTES', style: 'yellow' },
+];
+
+/** The plan as a table: classes as `<per-pool>, ... [<shoot-wide>, ...]`, notes joined by `; `. */
+export function formatPlanTable(rows: readonly PlanRow[], options: TableOptions): string {
+  return formatTable(COLUMNS, rows.map((r) => [
+    r.shoot,
+    r.pool ?? undefined,
+    r.runtime ?? undefined,
+    r.classes.length > 0 ? `${r.classes.join(', ')} [${r.shootClasses.join(', ')}]` : undefined,
+    r.installer ?? undefined,
+    r.notes.join('; '),
+  ]), options);
+}
+
+export const planCommand: CommandModule<{}, PlanArguments> = {
+  command: 'plan',
+  describe: 'Show, per shoot and pool, the RuntimeClasses and installers synth would render; never writes',
+  builder: (yargs) => yargs
+    .option('format', FORMAT_OPTION)
+    .example('$0 plan --config examples/pipeline.yaml', 'review what the example garden gets')
+    .example('$0 plan --input garden/ --format json', 'the plan as JSON, for a script or a CI comment')
+    .example('$0 plan --config pipeline.yaml --shard 2/4', 'only the second of four shares of the fleet') as never,
+  handler: (args) => {
+    const options = resolveRunOptions(args, false);
+    const { shard } = options;
+    const prepared = prepareRun(options);
+    const rows = planRows(shard ? prepared.shoots.filter((s) => inShard(shard, s.shoot)) : prepared.shoots);
+    process.stdout.write(args.format === 'json'
+      ? formatJson(rows.map(planRowJson))
+      : formatPlanTable(rows, { color: colorEnabled() }));
+    const runtimes = rows.filter((r) => r.runtime !== null);
+    printSummary(`plan: ${new Set(rows.map((r) => r.shoot)).size} shoots, `
+      + `${new Set(runtimes.map((r) => `${r.shoot}/${r.pool}`)).size} pools, ${runtimes.length} runtimes; `
+      + `${prepared.summary.skippedDocuments} documents skipped; nothing written${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`);
+  },
+};
