@@ -211,6 +211,29 @@ test('the command formatters colour only when asked', () => {
   expect(formatPlanTable(rows, { color: false })).not.toContain(ESC);
 });
 
+test('--quiet silences the success summary of synth, check and validate; problems are still printed', () => {
+  const input = writeFiles({ 'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'p', runtimes: [{ type: 'gvisor' }] }]) });
+  const out = tempDir();
+  const synth = cli(['synth', '--input', input, '--out', out, '--quiet']);
+  expect(synth.status).toBe(0);
+  expect(synth.stderr).toBe('');
+  expect(fs.existsSync(path.join(out, 'shoots/garden-dev/alpha/runtimeclass-gvisor-p.yaml'))).toBe(true);
+  expect(cli(['synth', '--input', input, '--out', out]).stderr).toMatch(/^synth: 1 shoots/);
+
+  expect(cli(['check', '--input', input, '--out', out, '--quiet'])).toMatchObject({ status: 0, stderr: '' });
+  expect(cli(['validate', '--input', input, '--quiet'])).toMatchObject({ status: 0, stderr: '' });
+
+  fs.rmSync(path.join(out, 'shoots/garden-dev/alpha/runtimeclass-gvisor-p.yaml'));
+  const check = cli(['check', '--input', input, '--out', out, '--quiet']);
+  expect(check.status).toBe(1);
+  expect(check.stderr).toMatch(/^check: .* is not what synth would write\n$/);
+
+  const bad = writeFiles({ 'bad.yaml': shoot('garden-dev', 'x', [{ name: 'p', runtimes: [{ type: 'rocket' }] }]) });
+  const invalid = cli(['synth', '--input', bad, '--out', tempDir(), '--quiet']);
+  expect(invalid.status).toBe(1);
+  expect(invalid.stderr).toContain('unknown runtime type "rocket"');
+});
+
 test('plan --help and catalog --help show their examples', () => {
   const plan = cli(['plan', '--help']);
   expect(plan.status).toBe(0);

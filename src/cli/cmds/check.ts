@@ -2,6 +2,7 @@ import { CommandModule } from 'yargs';
 import { checkTree } from '../../output/check';
 import { prepareRun, renderRun } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
+import { printSummary } from '../format';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
 /** Set when check found a difference: the CLI exits 1. */
@@ -22,6 +23,6 @@ export const checkCommand: CommandModule<{}, RunArguments> = {
       process.stdout.write(`${report.join('\n')}\n`);
       throw new CheckFailed(`${options.outDir} is not what synth would write`);
     }
-    process.stderr.write(`check: ${options.outDir} is up to date\n`);
+    printSummary(`check: ${options.outDir} is up to date`);
   },
 };

@@ -2,6 +2,7 @@ import { CommandModule } from 'yargs';
 import { writeTree } from '../../output/write';
 import { prepareRun, renderRun } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
+import { printSummary } from '../format';
 import { Progress } from '../progress';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
@@ -25,10 +26,10 @@ export const synthCommand: CommandModule<{}, RunArguments> = {
       progress.done();
     }
     const { summary } = prepared;
-    process.stderr.write(
+    printSummary(
       `synth: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
       + `${result.written} files written, ${result.unchanged} unchanged, ${result.removed} removed; `
-      + `${summary.skippedDocuments} documents skipped${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`,
+      + `${summary.skippedDocuments} documents skipped${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`,
     );
   },
 };

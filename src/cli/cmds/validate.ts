@@ -1,5 +1,6 @@
 import { CommandModule } from 'yargs';
 import { runPipeline } from '../../pipeline/run';
+import { printSummary } from '../format';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
 export const validateCommand: CommandModule<{}, RunArguments> = {
@@ -9,6 +10,6 @@ export const validateCommand: CommandModule<{}, RunArguments> = {
     .example('$0 validate --input garden/', 'check a change to the Shoots before it is merged'),
   handler: (args) => {
     const { summary } = runPipeline(resolveRunOptions(args, false));
-    process.stderr.write(`validate: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes are valid\n`);
+    printSummary(`validate: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes are valid`);
   },
 };
