@@ -11,9 +11,10 @@ test('synth --input --out writes every shoot directory and prints one summary li
   });
   const out = tempDir();
   const result = cli(['synth', '--input', path.join(input, 'garden'), '--out', out]);
-  expect(result.stderr).toBe('synth: 2 shoots, 1 pools, 1 runtimes; 7 files written, 0 unchanged, 0 removed; 0 documents skipped\n');
+  expect(result.stderr).toBe('synth: 2 shoots, 1 pools, 1 runtimes; 8 files written, 0 unchanged, 0 removed; 0 documents skipped\n');
   expect(result.status).toBe(0);
   expect(Object.keys(readTree(out)).sort()).toEqual([
+    '.shoot-runtimes/installed/garden-dev/alpha.json',
     '.shoot-runtimes/owned.json',
     'shoots/garden-dev/alpha/configmap-shoot-runtimes-installer.yaml',
     'shoots/garden-dev/alpha/daemonset-gvisor-sandbox.yaml',
@@ -25,7 +26,7 @@ test('synth --input --out writes every shoot directory and prints one summary li
   ]);
 
   const again = cli(['synth', '--input', path.join(input, 'garden'), '--out', out]);
-  expect(again.stderr).toContain('0 files written, 7 unchanged');
+  expect(again.stderr).toContain('0 files written, 8 unchanged');
 });
 
 test('repeated --input flags are all read', () => {

@@ -32,6 +32,7 @@ test('a multi-pool shoot with taints and providerConfig yields per-pool classes,
     'shoots/garden-dev/alpha/runtimeclass-kata-qemu.yaml',
     'shoots/garden-dev/alpha/serviceaccount-shoot-runtimes-installer.yaml',
     'shoots/garden-dev/alpha/kustomization.yaml',
+    '.shoot-runtimes/installed/garden-dev/alpha.json',
   ]);
   expect(summary).toEqual({ shoots: 1, pools: 1, runtimes: 2, skippedDocuments: 0 });
 
@@ -79,6 +80,8 @@ test('a ContainerRuntime from the seed is taken as it is and renders exactly lik
   const fromSeed = run({ 'cr.yaml': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS) });
   const fromShoot = run({ 'shoot.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor', providerConfig: GVISOR_FLAGS }] }]) });
   expect(fromSeed.files.map((f) => f.path)[1]).toBe('shoots/garden-dev/alpha/daemonset-gvisor-sandbox.yaml');
+  // The installed state remembers the taints only where the input told them.
+  expect(fromSeed.files.find((f) => f.path.endsWith('alpha.json'))!.content).not.toContain('taints');
   // The seed object does not know the pool's taints, so its installer tolerates every taint.
   const seedDs = objectsOf(fromSeed.files)['DaemonSet/gvisor-sandbox'];
   expect(seedDs.spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);

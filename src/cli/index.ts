@@ -4,6 +4,7 @@ import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { setQuiet } from './format';
 import { planCommand } from './cmds/plan';
+import { retireCommand } from './cmds/retire';
 import { synthCommand } from './cmds/synth';
 import { validateCommand } from './cmds/validate';
 import { OutputError } from '../validate/output';
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(synthCommand as never)
     .command(checkCommand as never)
     .command(validateCommand as never)
+    .command(retireCommand as never)
     .command(planCommand as never)
     .command(catalogCommand as never)
     .demandCommand(1, 'give a command')

@@ -16,6 +16,8 @@ export interface RunOptions extends PipelineOptions {
   readonly outDir: string;
   /** `--shard I/N`: only these shoots' files, with their own ownership record. */
   readonly shard?: Shard;
+  /** The pipeline file's `spec.uninstall.retireAfterRuns`. */
+  readonly retireAfterRuns?: number;
 }
 
 /** The command line was used wrongly: exit 2 with usage. */
@@ -45,5 +47,5 @@ export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptio
     shard = parseShard(args.shard);
     if (!shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not "${args.shard}"`);
   }
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard };
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns };
 }

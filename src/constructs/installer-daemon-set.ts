@@ -5,7 +5,7 @@ import { RuntimeDefinition } from '../catalog/types';
 import { installerEnvironment } from '../installer/environment';
 import { CRI_NAME_LABEL, ContainerRuntime, Taint, compareStrings } from '../model/container-runtime';
 import { InstallerSupport } from './installer-support';
-import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, runtimeLabels } from './labels';
+import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, PHASE_LABEL, runtimeLabels } from './labels';
 
 /** The image the installer script runs in: busybox has sh, awk, flock and nsenter. */
 export const DEFAULT_INSTALLER_IMAGE = 'docker.io/library/busybox:1.36.1';
@@ -17,6 +17,9 @@ const SCRIPT_DIR = '/scripts';
 const CONTAINERD_CONFIG_DIR = '/etc/containerd';
 /** Host directory of the node-local lock every installer takes around containerd changes. */
 const LOCK_DIR = '/run/shoot-runtimes';
+
+/** The nodes a node agent runs on, and where the runtime lives there. */
+export type NodeTarget = Pick<ContainerRuntime, 'name' | 'type' | 'pool' | 'binaryPath' | 'nodeSelector' | 'taints'>;
 
 export interface InstallerDaemonSetProps {
   readonly runtime: ContainerRuntime;
@@ -41,112 +44,164 @@ export class InstallerDaemonSet extends Construct {
 
   constructor(scope: Construct, id: string, props: InstallerDaemonSetProps) {
     super(scope, id);
-    const { runtime, definition, support } = props;
-    const installerImage = props.installerImage ?? DEFAULT_INSTALLER_IMAGE;
-    this.name = runtime.name;
-    this.namespace = support.namespace;
+    this.name = props.runtime.name;
+    this.namespace = props.support.namespace;
+    new k8s.KubeDaemonSet(this, 'Resource', nodeAgent({
+      mode: 'install',
+      target: props.runtime,
+      env: installerEnvironment(props.runtime, props.definition, props.runtimeConfig),
+      support: props.support,
+      installerImage: props.installerImage,
+      fetch: { image: props.definition.image, files: props.definition.files },
+    }));
+  }
+}
 
-    const env = installerEnvironment(runtime, definition, props.runtimeConfig);
-    const envOf = (extra: Record<string, string>) => {
-      const all = { ...env, ...extra };
-      return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
-    };
-    const labels = runtimeLabels(runtime.name, runtime.type, runtime.pool);
-    const checksum = createHash('sha256')
-      .update(JSON.stringify([support.scriptChecksum, envOf({}), definition.image, definition.files, installerImage]))
-      .digest('hex');
+export interface UninstallDaemonSetProps {
+  /** The runtime as it was installed. */
+  readonly target: NodeTarget;
+  /** The installer's environment at install time (what to remove). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Files in binaryPath that a runtime still installed on the pool uses: they stay. @default - none */
+  readonly keepFiles?: readonly string[];
+  readonly support: InstallerSupport;
+  /** @default DEFAULT_INSTALLER_IMAGE */
+  readonly installerImage?: string;
+}
 
-    const hostMounts = [
-      { name: 'host-binary-path', hostPath: runtime.binaryPath, type: 'DirectoryOrCreate' },
-      { name: 'host-containerd-config', hostPath: CONTAINERD_CONFIG_DIR, type: 'Directory' },
-    ];
-    const lockMount = { name: 'host-lock', hostPath: LOCK_DIR, type: 'DirectoryOrCreate' };
-    const scriptMount = { name: 'installer-script', mountPath: SCRIPT_DIR, readOnly: true };
-    const mountOf = (m: { name: string; hostPath: string }, readOnly: boolean) => ({
-      name: m.name, mountPath: HOST_ROOT + m.hostPath, ...(readOnly ? { readOnly } : {}),
-    });
-    const script = `${SCRIPT_DIR}/${InstallerSupport.SCRIPT_KEY}`;
-    const unprivileged = {
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-    };
-    const resources = (memory: string) => ({
-      requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-      limits: { memory: k8s.Quantity.fromString(memory) },
-    });
+/**
+ * In place of an installer whose runtime left a pool that still exists: the same DaemonSet (name,
+ * selector, nodes), whose privileged init container removes the runtime from containerd and the
+ * node, and whose unprivileged container then stays Ready while the node is clean.
+ */
+export class UninstallDaemonSet extends Construct {
+  public readonly name: string;
 
-    new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
-      spec: {
-        selector: { matchLabels: { [INSTALLER_SELECTOR_LABEL]: runtime.name } },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
-          spec: {
-            serviceAccountName: support.name,
-            automountServiceAccountToken: false,
-            priorityClassName: 'system-node-critical',
-            // The default restart goes through the host's systemd: nsenter into PID 1's namespaces.
-            hostPid: true,
-            nodeSelector: { ...runtime.nodeSelector, [CRI_NAME_LABEL]: 'containerd' },
-            tolerations: tolerationsFor(runtime.taints),
-            terminationGracePeriodSeconds: 5,
-            initContainers: [
-              {
-                name: 'fetch',
-                image: definition.image,
-                imagePullPolicy: 'IfNotPresent',
-                // argv, not a shell: paths stay data.
-                command: ['cp', ...definition.files, `${ARTIFACT_DIR}/`],
-                securityContext: unprivileged,
-                resources: resources('64Mi'),
-                volumeMounts: [{ name: 'artifacts', mountPath: ARTIFACT_DIR }],
-              },
-              {
-                name: 'install',
-                image: installerImage,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['/bin/sh', script, 'install'],
-                env: envOf({ ARTIFACT_DIR, HOST_ROOT }),
-                securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsUser: 0 },
-                resources: resources('128Mi'),
-                volumeMounts: [
-                  scriptMount,
-                  { name: 'artifacts', mountPath: ARTIFACT_DIR, readOnly: true },
-                  ...[...hostMounts, lockMount].map((m) => mountOf(m, false)),
-                ],
-              },
-            ],
-            containers: [{
-              name: 'verify',
+  constructor(scope: Construct, id: string, props: UninstallDaemonSetProps) {
+    super(scope, id);
+    this.name = props.target.name;
+    const env = { ...props.env, ...(props.keepFiles?.length ? { KEEP_FILES: props.keepFiles.join('\n') } : {}) };
+    new k8s.KubeDaemonSet(this, 'Resource', nodeAgent({
+      mode: 'uninstall', target: props.target, env, support: props.support, installerImage: props.installerImage,
+    }));
+  }
+}
+
+interface NodeAgentOptions {
+  readonly mode: 'install' | 'uninstall';
+  readonly target: NodeTarget;
+  readonly env: Readonly<Record<string, string>>;
+  readonly support: InstallerSupport;
+  readonly installerImage?: string;
+  /** install only: the image and files the unprivileged fetch container copies. */
+  readonly fetch?: { readonly image: string; readonly files: readonly string[] };
+}
+
+/** The DaemonSet both node agents share: same name, selector, nodes, mounts and security. */
+function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
+  const { mode, target, support, fetch } = options;
+  const installerImage = options.installerImage ?? DEFAULT_INSTALLER_IMAGE;
+  const envOf = (extra: Record<string, string>) => {
+    const all = { ...options.env, ...extra };
+    return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
+  };
+  const labels = { ...runtimeLabels(target.name, target.type, target.pool), [PHASE_LABEL]: mode };
+  const checksum = createHash('sha256')
+    .update(JSON.stringify([mode, support.scriptChecksum, envOf({}), fetch ?? null, installerImage]))
+    .digest('hex');
+
+  const hostMounts = [
+    { name: 'host-binary-path', hostPath: target.binaryPath, type: 'DirectoryOrCreate' },
+    { name: 'host-containerd-config', hostPath: CONTAINERD_CONFIG_DIR, type: 'Directory' },
+    { name: 'host-lock', hostPath: LOCK_DIR, type: 'DirectoryOrCreate' },
+  ];
+  const scriptMount = { name: 'installer-script', mountPath: SCRIPT_DIR, readOnly: true };
+  const mountOf = (m: { name: string; hostPath: string }, readOnly: boolean) => ({
+    name: m.name, mountPath: HOST_ROOT + m.hostPath, ...(readOnly ? { readOnly } : {}),
+  });
+  const script = `${SCRIPT_DIR}/${InstallerSupport.SCRIPT_KEY}`;
+  const unprivileged = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    runAsGroup: 65532,
+  };
+  const resources = (memory: string) => ({
+    requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+    limits: { memory: k8s.Quantity.fromString(memory) },
+  });
+  const fetchContainers: k8s.Container[] = fetch ? [{
+    name: 'fetch',
+    image: fetch.image,
+    imagePullPolicy: 'IfNotPresent',
+    // argv, not a shell: paths stay data.
+    command: ['cp', ...fetch.files, `${ARTIFACT_DIR}/`],
+    securityContext: unprivileged,
+    resources: resources('64Mi'),
+    volumeMounts: [{ name: 'artifacts', mountPath: ARTIFACT_DIR }],
+  }] : [];
+  const probe = mode === 'install' ? 'verify' : 'verify-removed';
+
+  return {
+    metadata: { name: target.name, namespace: support.namespace, labels },
+    spec: {
+      selector: { matchLabels: { [INSTALLER_SELECTOR_LABEL]: target.name } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+      template: {
+        metadata: { labels, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+        spec: {
+          serviceAccountName: support.name,
+          automountServiceAccountToken: false,
+          priorityClassName: 'system-node-critical',
+          // The default restart goes through the host's systemd: nsenter into PID 1's namespaces.
+          hostPid: true,
+          nodeSelector: { ...target.nodeSelector, [CRI_NAME_LABEL]: 'containerd' },
+          tolerations: tolerationsFor(target.taints),
+          terminationGracePeriodSeconds: 5,
+          initContainers: [
+            ...fetchContainers,
+            {
+              name: mode,
               image: installerImage,
               imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', script, 'watch'],
-              env: envOf({ HOST_ROOT }),
-              livenessProbe: {
-                exec: { command: ['/bin/sh', script, 'verify'] },
-                periodSeconds: 60,
-                timeoutSeconds: 10,
-                failureThreshold: 3,
-              },
-              securityContext: unprivileged,
-              resources: resources('32Mi'),
-              volumeMounts: [scriptMount, ...[...hostMounts, lockMount].map((m) => mountOf(m, true))],
-            }],
-            volumes: [
-              { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },
-              { name: 'artifacts', emptyDir: {} },
-              ...[...hostMounts, lockMount].map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } })),
-            ],
-          },
+              command: ['/bin/sh', script, mode],
+              env: envOf({ ...(fetch ? { ARTIFACT_DIR } : {}), HOST_ROOT }),
+              securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsUser: 0 },
+              resources: resources('128Mi'),
+              volumeMounts: [
+                scriptMount,
+                ...(fetch ? [{ name: 'artifacts', mountPath: ARTIFACT_DIR, readOnly: true }] : []),
+                ...hostMounts.map((m) => mountOf(m, false)),
+              ],
+            },
+          ],
+          containers: [{
+            name: 'verify',
+            image: installerImage,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['/bin/sh', script, 'watch'],
+            env: envOf({ HOST_ROOT }),
+            livenessProbe: {
+              exec: { command: ['/bin/sh', script, probe] },
+              periodSeconds: 60,
+              timeoutSeconds: 10,
+              failureThreshold: 3,
+            },
+            securityContext: unprivileged,
+            resources: resources('32Mi'),
+            volumeMounts: [scriptMount, ...hostMounts.map((m) => mountOf(m, true))],
+          }],
+          volumes: [
+            { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },
+            ...(fetch ? [{ name: 'artifacts', emptyDir: {} }] : []),
+            ...hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } })),
+          ],
         },
       },
-    });
-  }
+    },
+  };
 }
 
 /**
@@ -160,4 +215,3 @@ export function tolerationsFor(taints: readonly Taint[] | undefined): k8s.Tolera
     ? { key: t.key, operator: 'Exists', effect: t.effect }
     : { key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
 }
-

@@ -17,3 +17,6 @@ export function runtimeLabels(runtimeName: string, type: string, pool: string): 
 
 /** The pod template annotation that rolls the pods when the script or their settings change. */
 export const CHECKSUM_ANNOTATION = 'shoot-runtimes.dev/installer-checksum';
+
+/** `install` or `uninstall`: what a node agent's pods do. Not part of the selector, so it can change. */
+export const PHASE_LABEL = 'shoot-runtimes.dev/phase';

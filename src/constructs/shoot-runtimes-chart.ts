@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { RuntimeDefinition } from '../catalog/types';
 import { ContainerRuntime, ShootRef, runtimeNodeLabel } from '../model/container-runtime';
 import { ContainerRuntimeInstallation, overheadOf } from './container-runtime-installation';
+import { UninstallDaemonSet, UninstallDaemonSetProps } from './installer-daemon-set';
 import { InstallerSupport } from './installer-support';
 import { MANAGED_BY } from './labels';
 
@@ -27,6 +28,8 @@ export interface ShootRuntimesChartProps {
    * @default false
    */
   readonly argoSyncWaves?: boolean;
+  /** Runtimes that left a pool that still exists: an UninstallDaemonSet each. @default - none */
+  readonly uninstalls?: readonly Omit<UninstallDaemonSetProps, 'support' | 'installerImage'>[];
 }
 
 /** Argo CD annotation ordering a sync: lower waves are applied (and healthy) first. */
@@ -44,11 +47,15 @@ export class ShootRuntimesChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ShootRuntimesChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    if (props.runtimes.length === 0) {
+    const uninstalls = props.uninstalls ?? [];
+    if (props.runtimes.length === 0 && uninstalls.length === 0) {
       this.installations = [];
       return;
     }
     const support = new InstallerSupport(this, 'InstallerSupport');
+    for (const u of uninstalls) {
+      new UninstallDaemonSet(this, `Uninstall-${u.target.name}`, { ...u, support, installerImage: props.installerImage });
+    }
     this.installations = props.runtimes.map(({ runtime, definition, runtimeConfig }) =>
       new ContainerRuntimeInstallation(this, runtime.name, {
         runtime, definition, support, runtimeConfig, installerImage: props.installerImage,

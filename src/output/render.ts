@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { ResolvedContainerRuntime, ShootRuntimesChart } from '../constructs/shoot-runtimes-chart';
+import { ResolvedContainerRuntime, ShootRuntimesChart, ShootRuntimesChartProps } from '../constructs/shoot-runtimes-chart';
 import { ShootRef, compareStrings } from '../model/container-runtime';
 
 /** A file of the output tree: a path relative to the output directory and its full text. */
@@ -30,6 +30,8 @@ export interface RenderShootOptions {
   readonly installerImage?: string;
   /** @default false */
   readonly argoSyncWaves?: boolean;
+  /** Runtimes to uninstall from pools of this shoot. @default - none */
+  readonly uninstalls?: ShootRuntimesChartProps['uninstalls'];
 }
 
 /**

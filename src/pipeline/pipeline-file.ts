@@ -17,6 +17,8 @@ export interface PipelineFile {
   /** @default - none: the command line must give --out */
   readonly outputDir?: string;
   readonly runtimes: readonly RuntimeDefinition[];
+  /** `spec.uninstall.retireAfterRuns`: retire a pending uninstall after this many synth runs. @default - only `retire` does */
+  readonly retireAfterRuns?: number;
   /** `spec.gitops`: Flux and Argo CD objects. @default - none */
   readonly gitops?: GitopsConfig;
 }
@@ -53,6 +55,10 @@ export function loadPipelineFile(file: string): PipelineFile {
   }
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = parseGitopsConfig(fieldAt(doc, 'spec', 'gitops'), report);
+  const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
+  if (retireAfterRuns !== undefined && (!Number.isInteger(retireAfterRuns) || (retireAfterRuns as number) < 1)) {
+    report('spec.uninstall.retireAfterRuns', 'must be a whole number of synth runs, at least 1');
+  }
   problems.throwIfAny();
   return {
     file,
@@ -61,5 +67,6 @@ export function loadPipelineFile(file: string): PipelineFile {
     outputDir: typeof outputDir === 'string' ? resolve(outputDir) : undefined,
     runtimes,
     gitops,
+    ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
   };
 }

@@ -5,6 +5,8 @@ import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { ShootRef } from '../model/container-runtime';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
+import { installerEnvironment } from '../installer/environment';
+import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
 import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
@@ -38,7 +40,12 @@ export interface PipelineResult {
 /** The inputs read, modelled, checked and resolved: everything up to rendering. */
 export interface PreparedRun {
   /** Every shoot of the inputs (sorted), with its ContainerRuntimes resolved against the catalog. */
-  readonly shoots: readonly { readonly shoot: ShootRef; readonly runtimes: readonly ResolvedContainerRuntime[] }[];
+  readonly shoots: readonly {
+    readonly shoot: ShootRef;
+    readonly runtimes: readonly ResolvedContainerRuntime[];
+    /** The shoot's worker pools; `undefined` when known only from ContainerRuntime objects. */
+    readonly pools?: ReadonlySet<string>;
+  }[];
   readonly summary: PipelineSummary;
   readonly options: PipelineOptions;
 }
@@ -65,34 +72,54 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
   problems.throwIfAny();
   return {
-    shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes })),
+    shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
     options,
   };
 }
 
+/** How renderRun runs: which shoots, what was installed before, progress. */
+export interface RenderOptions {
+  /** Only these shoots (a shard). @default - every shoot */
+  readonly select?: (shoot: ShootRef) => boolean;
+  /** What the output said was installed on a shoot before this run. @default - nothing (a fresh output) */
+  readonly previousState?: (shoot: ShootRef) => ShootState | undefined;
+  /** Whether a pending uninstall is retired now (dropped from the output). @default - none is */
+  readonly retire?: (shoot: ShootRef, r: InstalledRuntime) => boolean;
+  /** Called with every shoot's new state (the CLI counts uninstall runs). */
+  readonly onState?: (shoot: ShootRef, state: ShootState) => void;
+  readonly onShoot?: (done: number, total: number) => void;
+}
+
 /**
- * The rendering stages, one shoot at a time: a chart per shoot -> output validation -> YAML
+ * The rendering stages, one shoot at a time: the shoot's next installed state -> a chart per
+ * shoot (installers, and uninstallers for runtimes that left a pool) -> output validation -> YAML
  * files, then the GitOps objects. A generator, so that a fleet's output never sits in memory at
  * once; it throws an OutputError after the last file when any generated object broke its schema
  * or a safety rule (a bug), so a consumer that commits only at the end commits nothing.
  */
-export function* renderRun(
-  prepared: PreparedRun,
-  select: (shoot: ShootRef) => boolean = () => true,
-  onShoot: (done: number, total: number) => void = () => undefined,
-): Generator<RenderedFile> {
+export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): Generator<RenderedFile> {
   const { gitops } = prepared.options;
+  const select = options.select ?? (() => true);
   const violations: string[] = [];
   const rendered: RenderedShoot[] = [];
   const argoSyncWaves = gitops?.config.argocd !== undefined;
-  for (const [i, { shoot, runtimes }] of prepared.shoots.entries()) {
-    onShoot(i, prepared.shoots.length);
-    rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
-    if (!select(shoot)) continue;
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves });
+  for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
+    options.onShoot?.(i, prepared.shoots.length);
+    if (!select(shoot)) {
+      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
+      continue;
+    }
+    const installed = runtimes.map(({ runtime, definition, runtimeConfig }) =>
+      installedRecord(runtime, installerEnvironment(runtime, definition, runtimeConfig)));
+    const state = nextShootState(options.previousState?.(shoot), installed, pools, (r) => options.retire?.(shoot, r) ?? false);
+    options.onState?.(shoot, state);
+    const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
+    rendered.push({ shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system' });
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls });
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
+    if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
   }
   if (gitops) {
     const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);

@@ -15,6 +15,8 @@ export interface ModelResult {
   readonly shoots: readonly string[];
   /** Documents of other kinds, skipped. */
   readonly skipped: number;
+  /** Every worker pool of each Shoot (by `namespace/name`); absent for shoots known only from ContainerRuntime objects. */
+  readonly pools: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Reads every input path and turns its Shoots and ContainerRuntimes into the model. */
@@ -26,6 +28,7 @@ export function readContainerRuntimes(paths: readonly string[], problems: Diagno
 export function modelContainerRuntimes(documents: readonly SourceDocument[], problems: DiagnosticCollector): ModelResult {
   const runtimes: ContainerRuntime[] = [];
   const shoots = new Set<string>();
+  const pools = new Map<string, Set<string>>();
   let skipped = 0;
   for (const { content, origin } of documents) {
     const apiVersion = field(content, 'apiVersion');
@@ -34,7 +37,11 @@ export function modelContainerRuntimes(documents: readonly SourceDocument[], pro
       const found = containerRuntimesOfShoot(content, origin, problems);
       const namespace = fieldAt(content, 'metadata', 'namespace');
       const name = fieldAt(content, 'metadata', 'name');
-      if (typeof namespace === 'string' && typeof name === 'string') shoots.add(`${namespace}/${name}`);
+      if (typeof namespace === 'string' && typeof name === 'string') {
+        shoots.add(`${namespace}/${name}`);
+        const workers = fieldAt(content, 'spec', 'provider', 'workers');
+        pools.set(`${namespace}/${name}`, new Set(Array.isArray(workers) ? workers.map((w) => field(w, 'name')).filter((n): n is string => typeof n === 'string') : []));
+      }
       runtimes.push(...found);
     } else if (apiVersion === CONTAINER_RUNTIME_API_VERSION && kind === 'ContainerRuntime') {
       const found = containerRuntimeOfObject(content, origin, problems);
@@ -45,7 +52,7 @@ export function modelContainerRuntimes(documents: readonly SourceDocument[], pro
     }
   }
   runtimes.sort(compareContainerRuntimes);
-  return { runtimes: withoutDuplicates(runtimes, problems), shoots: [...shoots].sort(), skipped };
+  return { runtimes: withoutDuplicates(runtimes, problems), shoots: [...shoots].sort(), skipped, pools };
 }
 
 /** Reports (and drops) a second input asking for the same runtime type on the same pool of the same shoot. */

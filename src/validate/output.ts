@@ -25,8 +25,8 @@ const loaded = new Map<string, Model>();
 /** kustomize's own file: no schema in kubernetes-models, checked by shape. */
 const KUSTOMIZATION = 'kustomize.config.k8s.io/v1beta1/Kustomization';
 
-/** The init container that alone may run privileged: it is the only thing that writes to the host. */
-export const PRIVILEGED_CONTAINER = 'install';
+/** The init containers that alone may run privileged: they are the only things that write to the host. */
+export const PRIVILEGED_CONTAINERS: readonly string[] = ['install', 'uninstall'];
 
 /**
  * Every rule a generated object must satisfy: its schema, and our safety rules. Returns one
@@ -79,10 +79,13 @@ function safetyViolations(object: GeneratedFile['object']): string[] {
     }
   }
   const containers: Container[] = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+  if (containers.some((c) => c.securityContext?.privileged && !(pod.initContainers ?? []).includes(c))) {
+    out.push('only init containers may be privileged');
+  }
   for (const c of containers) {
     if (!isPinned(c.image ?? '')) out.push(`container ${c.name}: image "${c.image}" must be pinned to a tag or digest (not latest)`);
     const privileged = c.securityContext?.privileged === true;
-    if (privileged && c.name !== PRIVILEGED_CONTAINER) out.push(`container ${c.name} must not be privileged`);
+    if (privileged && !PRIVILEGED_CONTAINERS.includes(c.name)) out.push(`container ${c.name} must not be privileged`);
     if (privileged && c.securityContext?.allowPrivilegeEscalation !== true) {
       out.push(`container ${c.name} is privileged and must set allowPrivilegeEscalation: true`);
     }

@@ -81,7 +81,7 @@ export function containerRuntimeObject(project: string, shootName: string, type:
 export function objectsOf(files: readonly { path: string; content: string }[]): Record<string, any> {
   const out: Record<string, any> = {};
   for (const f of files) {
-    if (f.path.endsWith('kustomization.yaml')) continue;
+    if (f.path.endsWith('kustomization.yaml') || f.path.startsWith('.shoot-runtimes/')) continue;
     const o = yaml.load(f.content) as any;
     out[`${o.kind}/${o.metadata.name}`] = o;
   }

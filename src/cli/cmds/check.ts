@@ -1,5 +1,6 @@
 import { CommandModule } from 'yargs';
 import { checkTree } from '../../output/check';
+import { previousStateReader } from '../../output/state';
 import { prepareRun, renderRun } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
 import { printSummary } from '../format';
@@ -17,7 +18,11 @@ export const checkCommand: CommandModule<{}, RunArguments> = {
   handler: (args) => {
     const options = resolveRunOptions(args);
     const { shard } = options;
-    const files = renderRun(prepareRun(options), shard ? (s) => inShard(shard, s) : undefined);
+    // Pending uninstalls are compared as they stand: check never advances their run counts.
+    const files = renderRun(prepareRun(options), {
+      select: shard ? (s) => inShard(shard, s) : undefined,
+      previousState: previousStateReader(options.outDir),
+    });
     const report = checkTree(options.outDir, files, shard && shardName(shard));
     if (report.length > 0) {
       process.stdout.write(`${report.join('\n')}\n`);
