@@ -18,3 +18,5 @@ export { generateGitops, GitopsConfig, RenderedShoot } from './gitops';
 export { writeTree, WriteResult } from './output/write';
 export { checkTree } from './output/check';
 export { Diagnostic, InputError, formatDiagnostic } from './diagnostics';
+export { RegistryOptions, mirrorImage, isDigestPinned } from './pipeline/registry';
+export { InstalledRuntime, ShootState, nextShootState } from './model/installed-state';

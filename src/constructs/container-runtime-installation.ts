@@ -13,8 +13,6 @@ export interface ContainerRuntimeInstallationProps {
   readonly support: InstallerSupport;
   /** The runtime's own configuration file (e.g. runsc.toml). @default - none */
   readonly runtimeConfig?: string;
-  /** @default DEFAULT_INSTALLER_IMAGE */
-  readonly installerImage?: string;
 }
 
 /**

@@ -7,9 +7,6 @@ import { CRI_NAME_LABEL, ContainerRuntime, Taint, compareStrings } from '../mode
 import { InstallerSupport } from './installer-support';
 import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, PHASE_LABEL, runtimeLabels } from './labels';
 
-/** The image the installer script runs in: busybox has sh, awk, flock and nsenter. */
-export const DEFAULT_INSTALLER_IMAGE = 'docker.io/library/busybox:1.36.1';
-
 /** Where the host's directories appear inside the installer containers. */
 const HOST_ROOT = '/host';
 const ARTIFACT_DIR = '/artifacts';
@@ -28,8 +25,6 @@ export interface InstallerDaemonSetProps {
   readonly support: InstallerSupport;
   /** The runtime's own configuration file (e.g. runsc.toml). @default - none */
   readonly runtimeConfig?: string;
-  /** @default DEFAULT_INSTALLER_IMAGE */
-  readonly installerImage?: string;
 }
 
 /**
@@ -51,7 +46,6 @@ export class InstallerDaemonSet extends Construct {
       target: props.runtime,
       env: installerEnvironment(props.runtime, props.definition, props.runtimeConfig),
       support: props.support,
-      installerImage: props.installerImage,
       fetch: { image: props.definition.image, files: props.definition.files },
     }));
   }
@@ -65,8 +59,6 @@ export interface UninstallDaemonSetProps {
   /** Files in binaryPath that a runtime still installed on the pool uses: they stay. @default - none */
   readonly keepFiles?: readonly string[];
   readonly support: InstallerSupport;
-  /** @default DEFAULT_INSTALLER_IMAGE */
-  readonly installerImage?: string;
 }
 
 /**
@@ -82,7 +74,7 @@ export class UninstallDaemonSet extends Construct {
     this.name = props.target.name;
     const env = { ...props.env, ...(props.keepFiles?.length ? { KEEP_FILES: props.keepFiles.join('\n') } : {}) };
     new k8s.KubeDaemonSet(this, 'Resource', nodeAgent({
-      mode: 'uninstall', target: props.target, env, support: props.support, installerImage: props.installerImage,
+      mode: 'uninstall', target: props.target, env, support: props.support,
     }));
   }
 }
@@ -92,7 +84,6 @@ interface NodeAgentOptions {
   readonly target: NodeTarget;
   readonly env: Readonly<Record<string, string>>;
   readonly support: InstallerSupport;
-  readonly installerImage?: string;
   /** install only: the image and files the unprivileged fetch container copies. */
   readonly fetch?: { readonly image: string; readonly files: readonly string[] };
 }
@@ -100,7 +91,7 @@ interface NodeAgentOptions {
 /** The DaemonSet both node agents share: same name, selector, nodes, mounts and security. */
 function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
   const { mode, target, support, fetch } = options;
-  const installerImage = options.installerImage ?? DEFAULT_INSTALLER_IMAGE;
+  const installerImage = support.image;
   const envOf = (extra: Record<string, string>) => {
     const all = { ...options.env, ...extra };
     return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
@@ -153,6 +144,7 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
         metadata: { labels, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
         spec: {
           serviceAccountName: support.name,
+          ...(support.pullSecret ? { imagePullSecrets: [{ name: support.pullSecret }] } : {}),
           automountServiceAccountToken: false,
           priorityClassName: 'system-node-critical',
           // The default restart goes through the host's systemd: nsenter into PID 1's namespaces.

@@ -11,7 +11,14 @@ export interface InstallerSupportProps {
   readonly name?: string;
   /** The installer script. @default - the script bundled with shoot-runtimes (src/installer/install.sh) */
   readonly script?: string;
+  /** The image the script runs in (sh, awk, flock, nsenter). @default DEFAULT_INSTALLER_IMAGE */
+  readonly image?: string;
+  /** An image pull secret in the namespace, for every image of the installers. @default - none */
+  readonly pullSecret?: string;
 }
+
+/** The image the installer script runs in: busybox has sh, awk, flock and nsenter. */
+export const DEFAULT_INSTALLER_IMAGE = 'docker.io/library/busybox:1.36.1';
 
 /**
  * What every installer DaemonSet of a cluster shares: the script in one ConfigMap (every
@@ -26,6 +33,8 @@ export class InstallerSupport extends Construct {
   public readonly script: string;
   /** sha256 of the script, computed once for every DaemonSet's checksum annotation. */
   public readonly scriptChecksum: string;
+  public readonly image: string;
+  public readonly pullSecret?: string;
 
   constructor(scope: Construct, id: string, props: InstallerSupportProps = {}) {
     super(scope, id);
@@ -33,6 +42,8 @@ export class InstallerSupport extends Construct {
     this.name = props.name ?? 'shoot-runtimes-installer';
     this.script = props.script ?? installerScript();
     this.scriptChecksum = createHash('sha256').update(this.script).digest('hex');
+    this.image = props.image ?? DEFAULT_INSTALLER_IMAGE;
+    this.pullSecret = props.pullSecret;
     const metadata = { name: this.name, namespace: this.namespace, labels: { ...MANAGED_BY } };
     new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [InstallerSupport.SCRIPT_KEY]: this.script } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });

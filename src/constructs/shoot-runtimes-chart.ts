@@ -5,7 +5,7 @@ import { RuntimeDefinition } from '../catalog/types';
 import { ContainerRuntime, ShootRef, runtimeNodeLabel } from '../model/container-runtime';
 import { ContainerRuntimeInstallation, overheadOf } from './container-runtime-installation';
 import { UninstallDaemonSet, UninstallDaemonSetProps } from './installer-daemon-set';
-import { InstallerSupport } from './installer-support';
+import { InstallerSupport, InstallerSupportProps } from './installer-support';
 import { MANAGED_BY } from './labels';
 
 /** One ContainerRuntime with what the chart needs to install it. */
@@ -20,8 +20,8 @@ export interface ShootRuntimesChartProps {
   readonly shoot: ShootRef;
   /** The shoot's ContainerRuntimes, in a stable order. */
   readonly runtimes: readonly ResolvedContainerRuntime[];
-  /** @default DEFAULT_INSTALLER_IMAGE */
-  readonly installerImage?: string;
+  /** The installers' image and pull secret. @default - InstallerSupport's defaults */
+  readonly installer?: Pick<InstallerSupportProps, 'image' | 'pullSecret'>;
   /**
    * Annotate objects with Argo CD sync waves so that installers are healthy before the classes
    * that send pods to them exist.
@@ -29,7 +29,7 @@ export interface ShootRuntimesChartProps {
    */
   readonly argoSyncWaves?: boolean;
   /** Runtimes that left a pool that still exists: an UninstallDaemonSet each. @default - none */
-  readonly uninstalls?: readonly Omit<UninstallDaemonSetProps, 'support' | 'installerImage'>[];
+  readonly uninstalls?: readonly Omit<UninstallDaemonSetProps, 'support'>[];
 }
 
 /** Argo CD annotation ordering a sync: lower waves are applied (and healthy) first. */
@@ -52,13 +52,13 @@ export class ShootRuntimesChart extends Chart {
       this.installations = [];
       return;
     }
-    const support = new InstallerSupport(this, 'InstallerSupport');
+    const support = new InstallerSupport(this, 'InstallerSupport', props.installer);
     for (const u of uninstalls) {
-      new UninstallDaemonSet(this, `Uninstall-${u.target.name}`, { ...u, support, installerImage: props.installerImage });
+      new UninstallDaemonSet(this, `Uninstall-${u.target.name}`, { ...u, support });
     }
     this.installations = props.runtimes.map(({ runtime, definition, runtimeConfig }) =>
       new ContainerRuntimeInstallation(this, runtime.name, {
-        runtime, definition, support, runtimeConfig, installerImage: props.installerImage,
+        runtime, definition, support, runtimeConfig,
       }));
 
     const shootWide = new Map<string, { type: string; definition: RuntimeDefinition }>();

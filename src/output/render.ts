@@ -26,8 +26,8 @@ export function toYaml(value: unknown): string {
 }
 
 export interface RenderShootOptions {
-  /** @default DEFAULT_INSTALLER_IMAGE */
-  readonly installerImage?: string;
+  /** The installers' image and pull secret. @default - InstallerSupport's defaults */
+  readonly installer?: ShootRuntimesChartProps['installer'];
   /** @default false */
   readonly argoSyncWaves?: boolean;
   /** Runtimes to uninstall from pools of this shoot. @default - none */

@@ -5,6 +5,7 @@ import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
+import { RegistryOptions, parseRegistry } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
 export const PIPELINE_API_VERSION = 'shoot-runtimes.dev/v1alpha1';
@@ -19,6 +20,8 @@ export interface PipelineFile {
   readonly runtimes: readonly RuntimeDefinition[];
   /** `spec.uninstall.retireAfterRuns`: retire a pending uninstall after this many synth runs. @default - only `retire` does */
   readonly retireAfterRuns?: number;
+  /** `spec.registry`: image mirror, pull secret, digest policy, installer image. @default - none */
+  readonly registry?: RegistryOptions;
   /** `spec.gitops`: Flux and Argo CD objects. @default - none */
   readonly gitops?: GitopsConfig;
 }
@@ -55,6 +58,7 @@ export function loadPipelineFile(file: string): PipelineFile {
   }
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = parseGitopsConfig(fieldAt(doc, 'spec', 'gitops'), report);
+  const registry = parseRegistry(fieldAt(doc, 'spec', 'registry'), report);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
   if (retireAfterRuns !== undefined && (!Number.isInteger(retireAfterRuns) || (retireAfterRuns as number) < 1)) {
     report('spec.uninstall.retireAfterRuns', 'must be a whole number of synth runs, at least 1');
@@ -67,6 +71,7 @@ export function loadPipelineFile(file: string): PipelineFile {
     outputDir: typeof outputDir === 'string' ? resolve(outputDir) : undefined,
     runtimes,
     gitops,
+    registry,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
   };
 }

@@ -3,9 +3,11 @@ import { renderRuntimeConfig } from '../catalog/runtime-config';
 import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
-import { ShootRef } from '../model/container-runtime';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
+import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
 import { installerEnvironment } from '../installer/environment';
+import { ShootRef, diagnosticAt } from '../model/container-runtime';
+import { RegistryOptions, isDigestPinned, mirrorImage } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
 import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
@@ -18,6 +20,8 @@ export interface PipelineOptions {
   readonly inputs: readonly string[];
   /** Catalog overrides and additions (the pipeline file's `spec.runtimes`). @default - none */
   readonly runtimes?: readonly RuntimeDefinition[];
+  /** Image mirror, pull secret, digest policy, installer image (`spec.registry`). @default - images as the catalog names them */
+  readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
 }
@@ -48,6 +52,8 @@ export interface PreparedRun {
   }[];
   readonly summary: PipelineSummary;
   readonly options: PipelineOptions;
+  /** The installers' image (mirrored) and pull secret. */
+  readonly installer: { readonly image: string; readonly pullSecret?: string };
 }
 
 /**
@@ -59,11 +65,23 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
   const catalog = Catalog.withOverrides(options.runtimes);
   const model = readContainerRuntimes(options.inputs, problems);
 
+  const registry = options.registry ?? {};
+  const installerImage = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
+  if (registry.requireDigests && !isDigestPinned(installerImage)) {
+    problems.add({ origin: { file: 'spec.registry', line: 0 }, message: `the installer image "${installerImage}" is not pinned by a digest (requireDigests): set spec.registry.installerImage to an image@sha256:... reference` });
+  }
+  const mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
   const byShoot = new Map<string, ResolvedContainerRuntime[]>(model.shoots.map((key) => [key, []]));
   const pools = new Set<string>();
   for (const runtime of model.runtimes) {
-    const definition = checkContainerRuntime(runtime, catalog, problems);
-    if (!definition) continue;
+    const found = checkContainerRuntime(runtime, catalog, problems);
+    if (!found) continue;
+    if (!mirrored.has(found)) mirrored.set(found, { ...found, image: mirrorImage(found.image, registry.mirror) });
+    const definition = mirrored.get(found)!;
+    if (registry.requireDigests && !isDigestPinned(definition.image)) {
+      problems.add(diagnosticAt(runtime, 'type', `the image "${definition.image}" of runtime type "${definition.type}" is not pinned by a digest (spec.registry.requireDigests): pin it in spec.runtimes.${definition.type}.image`));
+      continue;
+    }
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
@@ -75,6 +93,7 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
     options,
+    installer: { image: installerImage, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) },
   };
 }
 
@@ -116,7 +135,7 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     options.onState?.(shoot, state);
     const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
     rendered.push({ shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system' });
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls });
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer: prepared.installer });
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
     if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
