@@ -47,5 +47,5 @@ export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptio
     shard = parseShard(args.shard);
     if (!shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not "${args.shard}"`);
   }
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, registry: pipeline?.registry };
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, registry: pipeline?.registry, assignments: pipeline?.assignments };
 }

@@ -62,7 +62,10 @@ export class ShootRuntimesChart extends Chart {
       }));
 
     const shootWide = new Map<string, { type: string; definition: RuntimeDefinition }>();
+    // A shoot-wide class selects Gardener's runtime label: only where some pool's nodes carry it.
+    const labelled = new Set(props.runtimes.filter((r) => r.runtime.nodesLabelled !== false).map((r) => r.runtime.type));
     for (const { runtime, definition } of props.runtimes) {
+      if (!labelled.has(runtime.type)) continue;
       for (const c of definition.classes) {
         const seen = shootWide.get(c.name);
         if (seen && seen.type !== runtime.type) {

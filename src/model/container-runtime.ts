@@ -60,6 +60,13 @@ export interface ContainerRuntime {
   readonly architecture?: Architecture;
   /** The runtime's free-form configuration from the input. */
   readonly providerConfig?: unknown;
+  /**
+   * Whether the pool's nodes carry `containerruntime.worker.gardener.cloud/<type>: "true"`, which
+   * the shoot-wide RuntimeClass selects. Gardener sets it for runtimes declared in the Shoot; a
+   * runtime assigned by the pipeline file has it only when the pool's worker labels add it.
+   * @default true
+   */
+  readonly nodesLabelled?: boolean;
   readonly origin: SourceRef;
 }
 

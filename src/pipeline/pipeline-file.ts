@@ -5,6 +5,8 @@ import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
+import { Assignment } from '../sources/shoot';
+import { parseAssignments } from './assignments';
 import { RegistryOptions, parseRegistry } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
@@ -20,6 +22,8 @@ export interface PipelineFile {
   readonly runtimes: readonly RuntimeDefinition[];
   /** `spec.uninstall.retireAfterRuns`: retire a pending uninstall after this many synth runs. @default - only `retire` does */
   readonly retireAfterRuns?: number;
+  /** `spec.assignments`: runtimes the pipeline declares for pools of matching shoots. */
+  readonly assignments: readonly Assignment[];
   /** `spec.registry`: image mirror, pull secret, digest policy, installer image. @default - none */
   readonly registry?: RegistryOptions;
   /** `spec.gitops`: Flux and Argo CD objects. @default - none */
@@ -59,6 +63,7 @@ export function loadPipelineFile(file: string): PipelineFile {
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = parseGitopsConfig(fieldAt(doc, 'spec', 'gitops'), report);
   const registry = parseRegistry(fieldAt(doc, 'spec', 'registry'), report);
+  const assignments = parseAssignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${typeof name === 'string' ? name : '?'}`, report);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
   if (retireAfterRuns !== undefined && (!Number.isInteger(retireAfterRuns) || (retireAfterRuns as number) < 1)) {
     report('spec.uninstall.retireAfterRuns', 'must be a whole number of synth runs, at least 1');
@@ -72,6 +77,7 @@ export function loadPipelineFile(file: string): PipelineFile {
     runtimes,
     gitops,
     registry,
+    assignments,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFi
 import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
+import { Assignment } from '../sources/shoot';
 import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
 
 /** What one run of the pipeline works on. */
@@ -20,6 +21,8 @@ export interface PipelineOptions {
   readonly inputs: readonly string[];
   /** Catalog overrides and additions (the pipeline file's `spec.runtimes`). @default - none */
   readonly runtimes?: readonly RuntimeDefinition[];
+  /** Runtimes the pipeline file assigns to pools of matching shoots. @default - none */
+  readonly assignments?: readonly Assignment[];
   /** Image mirror, pull secret, digest policy, installer image (`spec.registry`). @default - images as the catalog names them */
   readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
@@ -63,7 +66,7 @@ export interface PreparedRun {
 export function prepareRun(options: PipelineOptions): PreparedRun {
   const problems = new DiagnosticCollector();
   const catalog = Catalog.withOverrides(options.runtimes);
-  const model = readContainerRuntimes(options.inputs, problems);
+  const model = readContainerRuntimes(options.inputs, problems, options.assignments);
 
   const registry = options.registry ?? {};
   const installerImage = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);

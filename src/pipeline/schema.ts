@@ -58,7 +58,7 @@ const PATTERN_PHRASES: Readonly<Record<string, string>> = {
   '^io\\.containerd\\.[a-z0-9.-]+$': 'a containerd runtime type such as io.containerd.runc.v2',
   '^[A-Za-z0-9_-]+$': 'letters, digits, _ and -',
   '^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$': 'a quantity such as 250m or 160Mi',
-  '^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$':
+  '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*$':
     'a registry host with an optional port and path prefix, without a scheme, e.g. registry.example.com:5000/mirror',
   '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$': 'a shoot as <project-namespace>/<name>, e.g. garden-dev/alpha',
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$':
@@ -170,10 +170,10 @@ function messageFor(error: ErrorObject, params: Record<string, unknown>, parent:
     case 'minProperties':
       return params.limit === 1 && parent?.maxProperties === 1
         ? `must give ${orList(fields())}`
-        : `must have at least ${String(params.limit)} fields`;
+        : params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} entries`;
     case 'maxProperties':
       if (params.limit === 1 && fields().length === 2) return `must give ${fields().join(' or ')}, not both`;
-      return params.limit === 1 ? `must give only one of ${fields().join(', ')}` : `must have at most ${String(params.limit)} fields`;
+      return params.limit === 1 ? `must give only one of ${fields().join(', ')}` : `must have at most ${String(params.limit)} entries`;
     default:
       return error.message ?? 'is not valid';
   }

@@ -4,7 +4,7 @@
  */
 import { ContainerRuntimeInstallation } from '../constructs/container-runtime-installation';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
-import { ShootRef, Taint, compareStrings, shootKey } from '../model/container-runtime';
+import { ShootRef, Taint, compareStrings, runtimeNodeLabel, shootKey } from '../model/container-runtime';
 
 /** Where ShootRuntimesChart puts the installers (InstallerSupport's default namespace). */
 const INSTALLER_NAMESPACE = 'kube-system';
@@ -51,8 +51,16 @@ export const taintsNote: RuntimeNote = ({ runtime }) => {
   return runtime.taints.length > 0 ? [`tolerates ${runtime.taints.map(formatTaint).join(', ')}`] : [];
 };
 
+/**
+ * An assigned runtime whose pool's nodes lack Gardener's runtime label: the shoot-wide classes
+ * are not rendered until the worker label is added to the pool.
+ */
+export const nodeLabelNote: RuntimeNote = ({ runtime, definition }) => (runtime.nodesLabelled === false
+  ? [`add worker label ${runtimeNodeLabel(runtime.type)}: "true" to pool ${runtime.pool} for the shoot-wide class${definition.classes.length > 1 ? 'es' : ''} ${definition.classes.map((c) => c.name).join(', ')}`]
+  : []);
+
 /** The notes of a plan, in the order they appear in a row. */
-export const RUNTIME_NOTES: readonly RuntimeNote[] = [aliasNote, taintsNote];
+export const RUNTIME_NOTES: readonly RuntimeNote[] = [aliasNote, taintsNote, nodeLabelNote];
 
 /** The note of a shoot that declares no runtime: its directory only gets an empty kustomization. */
 export const NO_RUNTIMES_NOTE = 'no runtimes';
@@ -88,7 +96,9 @@ export function planRows(
         runtime: runtime.type,
         catalogType: definition.type,
         classes: definition.classes.map((c) => ContainerRuntimeInstallation.poolClassName(c, runtime.pool)),
-        shootClasses: definition.classes.map((c) => c.name),
+        // Rendered only where some pool of the shoot carries Gardener's label for the type.
+        shootClasses: runtimes.some((r) => r.runtime.type === runtime.type && r.runtime.nodesLabelled !== false)
+          ? definition.classes.map((c) => c.name) : [],
         installer: `${INSTALLER_NAMESPACE}/${runtime.name}`,
         notes: notes.flatMap((note) => note(resolved, { shoot, runtimes })),
       });

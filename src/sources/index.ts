@@ -3,7 +3,7 @@ import { ContainerRuntime, compareContainerRuntimes, diagnosticAt, shootKey } fr
 import { CONTAINER_RUNTIME_API_VERSION, containerRuntimeOfObject } from './container-runtime-object';
 import { SourceDocument, readDocuments } from './documents';
 import { field, fieldAt } from './fields';
-import { SHOOT_API_VERSION, containerRuntimesOfShoot } from './shoot';
+import { Assignment, SHOOT_API_VERSION, assignedContainerRuntimes, containerRuntimesOfShoot } from './shoot';
 
 export { SourceDocument, parseDocuments, listInputFiles } from './documents';
 
@@ -19,13 +19,16 @@ export interface ModelResult {
   readonly pools: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** Reads every input path and turns its Shoots and ContainerRuntimes into the model. */
-export function readContainerRuntimes(paths: readonly string[], problems: DiagnosticCollector): ModelResult {
-  return modelContainerRuntimes(readDocuments(paths, problems), problems);
+/** Reads every input path and turns its Shoots and ContainerRuntimes (and the pipeline's assignments) into the model. */
+export function readContainerRuntimes(paths: readonly string[], problems: DiagnosticCollector, assignments: readonly Assignment[] = []): ModelResult {
+  return modelContainerRuntimes(readDocuments(paths, problems), problems, assignments);
 }
 
 /** The model stage: documents in, ContainerRuntimes out, other kinds counted as skipped. */
-export function modelContainerRuntimes(documents: readonly SourceDocument[], problems: DiagnosticCollector): ModelResult {
+export function modelContainerRuntimes(
+  documents: readonly SourceDocument[], problems: DiagnosticCollector, assignments: readonly Assignment[] = [],
+): ModelResult {
+  const named = new Set<string>();
   const runtimes: ContainerRuntime[] = [];
   const shoots = new Set<string>();
   const pools = new Map<string, Set<string>>();
@@ -34,11 +37,12 @@ export function modelContainerRuntimes(documents: readonly SourceDocument[], pro
     const apiVersion = field(content, 'apiVersion');
     const kind = field(content, 'kind');
     if (apiVersion === SHOOT_API_VERSION && kind === 'Shoot') {
-      const found = containerRuntimesOfShoot(content, origin, problems);
+      const found = [...containerRuntimesOfShoot(content, origin, problems), ...assignedContainerRuntimes(content, assignments, problems)];
       const namespace = fieldAt(content, 'metadata', 'namespace');
       const name = fieldAt(content, 'metadata', 'name');
       if (typeof namespace === 'string' && typeof name === 'string') {
         shoots.add(`${namespace}/${name}`);
+        named.add(`${namespace}/${name}`);
         const workers = fieldAt(content, 'spec', 'provider', 'workers');
         pools.set(`${namespace}/${name}`, new Set(Array.isArray(workers) ? workers.map((w) => field(w, 'name')).filter((n): n is string => typeof n === 'string') : []));
       }
@@ -49,6 +53,11 @@ export function modelContainerRuntimes(documents: readonly SourceDocument[], pro
       runtimes.push(...found);
     } else {
       skipped++;
+    }
+  }
+  for (const a of assignments) {
+    for (const key of a.shoots.names ?? []) {
+      if (!named.has(key)) problems.add({ origin: a.origin, subject: a.subject, path: `${a.path}.shoots.names`, message: `no Shoot ${key} in the inputs` });
     }
   }
   runtimes.sort(compareContainerRuntimes);

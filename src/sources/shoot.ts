@@ -1,8 +1,8 @@
 import { DiagnosticCollector } from '../diagnostics';
 import {
-  Architecture, ContainerRuntime, GARDENER_BINARY_PATH, Origin, Taint, poolSelector,
+  Architecture, ContainerRuntime, GARDENER_BINARY_PATH, Origin, Taint, poolSelector, runtimeNodeLabel,
 } from '../model/container-runtime';
-import { field, fieldAt, isObject } from './fields';
+import { asStringMap, field, fieldAt, isObject } from './fields';
 
 export const SHOOT_API_VERSION = 'core.gardener.cloud/v1beta1';
 
@@ -86,4 +86,71 @@ function readTaints(value: unknown, at: string, report: (path: string, message: 
     taints.push({ key, effect: effect as Taint['effect'], ...(taintValue ? { value: taintValue } : {}) });
   });
   return taints;
+}
+
+/** `spec.assignments[]` of the pipeline file: a runtime the pipeline declares for pools of matching shoots. */
+export interface Assignment {
+  /** Shoots by `namespace/name`, or by their labels. */
+  readonly shoots: { readonly names?: readonly string[]; readonly selector?: Readonly<Record<string, string>> };
+  readonly pool: string;
+  readonly type: string;
+  readonly providerConfig?: unknown;
+  /** Where the assignment is written, and its path (`spec.assignments[0]`). */
+  readonly origin: Origin;
+  readonly subject: string;
+  readonly path: string;
+}
+
+/** Whether an assignment names this shoot. */
+export function assignmentMatches(a: Assignment, namespace: string, name: string, labels: Readonly<Record<string, string>>): boolean {
+  if (a.shoots.names) return a.shoots.names.includes(`${namespace}/${name}`);
+  return Object.entries(a.shoots.selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The ContainerRuntimes the pipeline file assigns to a Shoot: like declared ones, on the named
+ * pool with its taints and architecture, but pointing at the assignment for messages; the
+ * shoot-wide class works only if the pool's worker labels mark the runtime (nodesLabelled).
+ */
+export function assignedContainerRuntimes(
+  shoot: unknown, assignments: readonly Assignment[], problems: DiagnosticCollector,
+): ContainerRuntime[] {
+  const name = fieldAt(shoot, 'metadata', 'name');
+  const namespace = fieldAt(shoot, 'metadata', 'namespace');
+  if (typeof name !== 'string' || typeof namespace !== 'string' || !DNS_LABEL.test(name) || !DNS_LABEL.test(namespace)) return [];
+  const labels = asStringMap(fieldAt(shoot, 'metadata', 'labels')) ?? {};
+  const workers = fieldAt(shoot, 'spec', 'provider', 'workers');
+  const runtimes: ContainerRuntime[] = [];
+  for (const a of assignments.filter((x) => assignmentMatches(x, namespace, name, labels))) {
+    const report = (message: string) => problems.add({ origin: a.origin, subject: a.subject, path: `${a.path}.pool`, message });
+    const worker = Array.isArray(workers) ? workers.find((w) => field(w, 'name') === a.pool) : undefined;
+    if (!worker) {
+      report(`shoot ${namespace}/${name} has no worker pool "${a.pool}"`);
+      continue;
+    }
+    const criName = fieldAt(worker, 'cri', 'name') ?? 'containerd';
+    if (criName !== 'containerd') {
+      report(`pool "${a.pool}" of shoot ${namespace}/${name} uses ${JSON.stringify(criName)}, not containerd`);
+      continue;
+    }
+    const workerLabels = asStringMap(field(worker, 'labels')) ?? {};
+    runtimes.push({
+      name: `${a.type}-${a.pool}`,
+      type: a.type,
+      shoot: { projectNamespace: namespace, name },
+      pool: a.pool,
+      binaryPath: GARDENER_BINARY_PATH,
+      nodeSelector: poolSelector(a.pool),
+      taints: readTaints(field(worker, 'taints'), 'taints', () => undefined),
+      architecture: (fieldAt(worker, 'machine', 'architecture') ?? 'amd64') as Architecture,
+      providerConfig: a.providerConfig,
+      nodesLabelled: workerLabels[runtimeNodeLabel(a.type)] === 'true',
+      origin: {
+        ...a.origin,
+        subject: a.subject,
+        fields: { type: `${a.path}.type`, pool: `${a.path}.pool`, providerConfig: `${a.path}.providerConfig` },
+      },
+    });
+  }
+  return runtimes;
 }
