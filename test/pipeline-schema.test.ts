@@ -45,6 +45,7 @@ spec:
     mirror: registry.internal.example.com:5000/mirror/runtimes
     pullSecret: runtime-images
     requireDigests: true
+    installerImage: registry.internal/library/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000
   assignments:
     - shoots:
         names: [garden-dev/alpha, garden-ml/beta]
@@ -199,11 +200,18 @@ describe('schemaProblems: broken documents', () => {
       { path: 'spec.runtimes.Crun.classes[0].options.Binary Name', message: 'option name must be letters, digits, _ and -' },
       { path: 'spec.assignments[1].shoots.selector.matchLabels.-tier', message: 'label key must be a label key such as app or example.com/tier' },
     ]],
-    ['assignments with both names and selector', (d) => { d.spec.assignments[0].shoots.selector = { matchLabels: {} }; }, [
+    ['assignments with both names and selector', (d) => { d.spec.assignments[0].shoots.selector = { matchLabels: { tier: 'a' } }; }, [
       { path: 'spec.assignments[0].shoots', message: 'must give names or selector, not both' },
     ]],
     ['assignments with neither names nor selector', (d) => { d.spec.assignments[0].shoots = {}; }, [
       { path: 'spec.assignments[0].shoots', message: 'must give names or selector' },
+    ]],
+    ['a selector without labels', (d) => { d.spec.assignments[1].shoots.selector = { matchLabels: {} }; }, [
+      { path: 'spec.assignments[1].shoots.selector.matchLabels', message: 'must not be empty' },
+    ]],
+    ['a selector without matchLabels', (d) => { d.spec.assignments[1].shoots.selector = { tier: 'a' }; }, [
+      { path: 'spec.assignments[1].shoots.selector.matchLabels', message: 'is required' },
+      { path: 'spec.assignments[1].shoots.selector', message: 'unknown field "tier"' },
     ]],
     ['a misspelt selector next to names', (d) => { d.spec.assignments[0].shoots.selectr = {}; }, [
       { path: 'spec.assignments[0].shoots', message: 'unknown field "selectr"' },
