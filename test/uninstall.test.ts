@@ -146,3 +146,19 @@ test('the rendered uninstaller, run after the rendered installer on a containerd
   expect(host.read(CONFIG_PATH)).toBe(config);
   expect(host.restarts()).toBe(restarts + 1);
 });
+
+test('plan shows pending installs and uninstalls against the output', () => {
+  const g = garden(both);
+  const planOf = () => JSON.parse(cli(['plan', '--config', g.config, '--format', 'json']).stdout) as any[];
+  g.set(kataOnly);
+  synth(g.config);
+  expect(planOf().flatMap((r) => r.notes).filter((n: string) => n.includes('pending'))).toEqual([]);
+  g.set(both);
+  expect(planOf().filter((r) => r.notes.includes('install pending: not in the output yet')).map((r) => r.runtime)).toEqual(['gvisor']);
+  synth(g.config);
+  g.set(kataOnly);
+  expect(planOf()).toContainEqual(expect.objectContaining({
+    pool: 'sandbox', runtime: 'gvisor', installer: 'kube-system/gvisor-sandbox',
+    notes: ['uninstall pending: runtime left the pool; retire when nodes are clean'],
+  }));
+});

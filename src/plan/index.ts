@@ -4,6 +4,7 @@
  */
 import { ContainerRuntimeInstallation } from '../constructs/container-runtime-installation';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
+import { ShootState, installedRecord, nextShootState, runtimeKey } from '../model/installed-state';
 import { ShootRef, Taint, compareStrings, runtimeNodeLabel, shootKey } from '../model/container-runtime';
 
 /** Where ShootRuntimesChart puts the installers (InstallerSupport's default namespace). */
@@ -68,20 +69,38 @@ export const NO_RUNTIMES_NOTE = 'no runtimes';
 export interface PlanOptions {
   /** @default RUNTIME_NOTES */
   readonly notes?: readonly RuntimeNote[];
+  /**
+   * What the output says is installed on each shoot: adds "install pending" to runtimes the
+   * output does not have yet, and a row per pending uninstall. @default - no output to compare
+   */
+  readonly previousState?: (shoot: ShootRef) => ShootState | undefined;
 }
+
+export const INSTALL_PENDING_NOTE = 'install pending: not in the output yet';
+export const UNINSTALL_PENDING_NOTE = 'uninstall pending: runtime left the pool; retire when nodes are clean';
 
 /**
  * The plan's rows, sorted by shoot, pool and runtime type (code-point order): a row per
  * ContainerRuntime, and a row with the note "no runtimes" for a shoot that has none.
  */
 export function planRows(
-  shoots: readonly { readonly shoot: ShootRef; readonly runtimes: readonly ResolvedContainerRuntime[] }[],
+  shoots: readonly { readonly shoot: ShootRef; readonly runtimes: readonly ResolvedContainerRuntime[]; readonly pools?: ReadonlySet<string> }[],
   options: PlanOptions = {},
 ): PlanRow[] {
   const notes = options.notes ?? RUNTIME_NOTES;
   const rows: PlanRow[] = [];
-  for (const { shoot, runtimes } of shoots) {
+  for (const { shoot, runtimes, pools } of shoots) {
+    const previous = options.previousState?.(shoot);
+    const installedBefore = new Set((previous?.installed ?? []).map(runtimeKey));
+    const current = runtimes.map(({ runtime }) => installedRecord(runtime, {}));
+    for (const r of options.previousState ? nextShootState(previous, current, pools, () => false).uninstalling : []) {
+      rows.push({
+        shoot: shootKey(shoot), pool: r.pool, runtime: r.type, catalogType: null,
+        classes: [], shootClasses: [], installer: `${INSTALLER_NAMESPACE}/${r.name}`, notes: [UNINSTALL_PENDING_NOTE],
+      });
+    }
     if (runtimes.length === 0) {
+      if (rows.some((r) => r.shoot === shootKey(shoot))) continue;
       rows.push({
         shoot: shootKey(shoot), pool: null, runtime: null, catalogType: null,
         classes: [], shootClasses: [], installer: null, notes: [NO_RUNTIMES_NOTE],
@@ -100,7 +119,10 @@ export function planRows(
         shootClasses: runtimes.some((r) => r.runtime.type === runtime.type && r.runtime.nodesLabelled !== false)
           ? definition.classes.map((c) => c.name) : [],
         installer: `${INSTALLER_NAMESPACE}/${runtime.name}`,
-        notes: notes.flatMap((note) => note(resolved, { shoot, runtimes })),
+        notes: [
+          ...(options.previousState && !installedBefore.has(runtimeKey(runtime)) ? [INSTALL_PENDING_NOTE] : []),
+          ...notes.flatMap((note) => note(resolved, { shoot, runtimes })),
+        ],
       });
     }
   }

@@ -1,4 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { CommandModule } from 'yargs';
+import { STATE_DIR } from '../../output/ownership';
+import { previousStateReader } from '../../output/state';
 import { prepareRun } from '../../pipeline/run';
 import { inShard } from '../../pipeline/shard';
 import { PlanRow, planRowJson, planRows } from '../../plan';
@@ -42,7 +46,11 @@ export const planCommand: CommandModule<{}, PlanArguments> = {
     const options = resolveRunOptions(args, false);
     const { shard } = options;
     const prepared = prepareRun(options);
-    const rows = planRows(shard ? prepared.shoots.filter((s) => inShard(shard, s.shoot)) : prepared.shoots);
+    // With an output directory that synth wrote, the plan also shows pending installs and uninstalls.
+    const hasOutput = fs.existsSync(path.join(options.outDir, STATE_DIR));
+    const rows = planRows(shard ? prepared.shoots.filter((s) => inShard(shard, s.shoot)) : prepared.shoots, {
+      previousState: hasOutput ? previousStateReader(options.outDir) : undefined,
+    });
     process.stdout.write(args.format === 'json'
       ? formatJson(rows.map(planRowJson))
       : formatPlanTable(rows, { color: colorEnabled() }));
