@@ -78,6 +78,6 @@ test('bad assignments are refused at their lines in the pipeline file', () => {
   ]));
   const both = setup(['    - {shoots: {names: [garden-dev/alpha], selector: {matchLabels: {a: b}}}, pool: plain, type: crun}']);
   expect(cli(['validate', '--config', both.config]).stderr).toContain(
-    'pipeline.yaml:10: Pipeline a: spec.assignments[0].shoots: must name the shoots either by names (namespace/name) or by selector.matchLabels, not both',
+    'pipeline.yaml:10: Pipeline a: spec.assignments[0].shoots: must give names or selector, not both',
   );
 });

@@ -124,7 +124,7 @@ test('a gitops section without its required fields is refused with their paths',
   const result = cli(['synth', '--config', path.join(dir, 'pipeline.yaml')]);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('Pipeline t: spec.gitops.flux.sourceRef: is required');
-  expect(result.stderr).toContain('Pipeline t: spec.gitops.flux.mode: must be remote or in-cluster');
-  expect(result.stderr).toContain('Pipeline t: spec.gitops.argocd.targetRevision: must be a non-empty string');
+  expect(result.stderr).toContain('Pipeline t: spec.gitops.flux.mode: must be one of remote, in-cluster');
+  expect(result.stderr).toContain('Pipeline t: spec.gitops.argocd.targetRevision: is required');
   expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
 });

@@ -50,5 +50,5 @@ test('a malformed registry section is refused with its paths', () => {
   const { result } = run(['  registry:', '    mirror: https://registry.internal', '    pullSecret: Reg_Cred']);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('spec.registry.mirror: must be a registry host');
-  expect(result.stderr).toContain('spec.registry.pullSecret: must be the name of an image pull secret in kube-system');
+  expect(result.stderr).toContain('spec.registry.pullSecret: must be a DNS label');
 });

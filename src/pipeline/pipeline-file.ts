@@ -7,6 +7,7 @@ import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
 import { Assignment } from '../sources/shoot';
 import { parseAssignments } from './assignments';
+import { schemaProblems } from './schema';
 import { RegistryOptions, parseRegistry } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
@@ -49,6 +50,10 @@ export function loadPipelineFile(file: string): PipelineFile {
     report('', `must be apiVersion ${PIPELINE_API_VERSION}, kind Pipeline`);
   }
   if (typeof name !== 'string' || name === '') report('metadata.name', 'is required');
+  // The JSON Schema (docs/pipeline.schema.json, also used by editors) checks the shape first;
+  // the checks below only see a document of the right shape.
+  if (problems.count === 0) for (const p of schemaProblems(doc)) report(p.path, p.message);
+  problems.throwIfAny();
 
   const baseDir = path.dirname(file);
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(baseDir, p));
