@@ -6,17 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CONFIG_PATH, Host, containerd1Config, containerdDump, criRuntimes, effectiveConfig, gvisorEnv, install,
-  kataEnv, makeHost, parseToml, reencode, removeHost, snapshot, startInstaller,
+  CONFIG_PATH, containerd1Config, containerdDump, criRuntimes, effectiveConfig, gvisorEnv, hostsRemovedAfterAll, install, kataEnv, parseToml, reencode, snapshot, startInstaller,
 } from '../support/host';
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 

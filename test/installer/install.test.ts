@@ -5,21 +5,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BINARY_PATH, CONFIG_PATH, GVISOR_CONFIG, Host, containerd1Config, containerdDump, criRuntimes,
-  effectiveConfig, gvisorEnv, install, kataEnv, makeHost, parseToml, removeHost, snapshot,
+  BINARY_PATH, CONFIG_PATH, containerd1Config, containerdDump, criRuntimes, effectiveConfig, GVISOR_CONFIG, gvisorEnv, hostsRemovedAfterAll, install, kataEnv, parseToml, snapshot,
 } from '../support/host';
 
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 test('a containerd 1.x node (version 2): runsc is registered in config.toml and the node keeps its settings', () => {
   const original = containerd1Config();

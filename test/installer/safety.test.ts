@@ -6,18 +6,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  BINARY_PATH, CONFIG_PATH, Host, containerd1Config, containerdDump, criRuntimes, gvisorEnv, install,
-  makeHost, parseToml, removeHost, runInstaller, snapshot,
+  BINARY_PATH, CONFIG_PATH, containerd1Config, containerdDump, criRuntimes, gvisorEnv, Host, hostsRemovedAfterAll, install, parseToml, runInstaller, snapshot,
 } from '../support/host';
 import { containerdBinary } from '../support/debian';
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 const RUNTIMES_HEADER = '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes]\n';
 

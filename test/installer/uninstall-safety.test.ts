@@ -6,17 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BINARY_PATH, CONFIG_PATH, Host, Shell, containerd1Config, containerdDump, criRuntimes, failingToolPath,
-  gvisorEnv, install, kataEnv, makeHost, removeHost, runInstaller, snapshot, uninstall,
+  BINARY_PATH, CONFIG_PATH, containerd1Config, containerdDump, criRuntimes, failingToolPath, gvisorEnv, Host, hostsRemovedAfterAll, install, kataEnv, runInstaller, Shell, snapshot, uninstall,
 } from '../support/host';
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 const V3 = (): string => fs.readFileSync(path.join(__dirname, 'fixtures', 'config-v3.toml'), 'utf8');
 const MARKER = '/etc/containerd/shoot-runtimes.added-import';

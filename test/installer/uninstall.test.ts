@@ -7,17 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BINARY_PATH, CONFIG_PATH, Host, containerd1Config, containerdDump, criRuntimes, effectiveConfig, gvisorEnv,
-  install, kataEnv, makeHost, parseToml, reencode, removeHost, runInstaller, snapshot, startInstaller, uninstall,
+  BINARY_PATH, CONFIG_PATH, containerd1Config, containerdDump, criRuntimes, effectiveConfig, gvisorEnv, Host, hostsRemovedAfterAll, install, kataEnv, parseToml, reencode, runInstaller, snapshot, startInstaller, uninstall,
 } from '../support/host';
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const V3 = (): string => fs.readFileSync(path.join(FIXTURES, 'config-v3.toml'), 'utf8');

@@ -6,18 +6,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  BINARY_PATH, CONFIG_PATH, Host, INSTALL_SCRIPT, containerd1Config, gvisorEnv, install, kataEnv, makeHost,
-  removeHost, runInstaller, snapshot,
+  BINARY_PATH, CONFIG_PATH, containerd1Config, gvisorEnv, Host, hostsRemovedAfterAll, install, INSTALL_SCRIPT, kataEnv, runInstaller, snapshot,
 } from '../support/host';
 import { BUSYBOX_PATH_DIR, busyboxBinary } from '../support/debian';
 
-const hosts: Host[] = [];
-function host(config?: string): Host {
-  const h = makeHost(config);
-  hosts.push(h);
-  return h;
-}
-afterAll(() => hosts.forEach(removeHost));
+const host = hostsRemovedAfterAll();
 
 const V3 = (): string => fs.readFileSync(path.join(__dirname, 'fixtures', 'config-v3.toml'), 'utf8');
 

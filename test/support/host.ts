@@ -62,6 +62,17 @@ export function makeHost(config?: string): Host {
   return host;
 }
 
+/** A `makeHost` for one test file: every host it makes is removed after the file's tests. */
+export function hostsRemovedAfterAll(): (config?: string) => Host {
+  const hosts: Host[] = [];
+  afterAll(() => hosts.forEach(removeHost));
+  return (config) => {
+    const h = makeHost(config);
+    hosts.push(h);
+    return h;
+  };
+}
+
 /** Writes artifact files (name to content) into the host's artifact dir. */
 export function addArtifacts(host: Host, files: Record<string, string>): void {
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(host.artifacts, name), content);
