@@ -1,8 +1,8 @@
 import { Origin } from '../model/container-runtime';
 import { Assignment } from '../sources/shoot';
 import { asStringMap, isObject } from '../sources/fields';
+import { DNS_LABEL } from '../validate/names';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SHOOT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**

@@ -1,4 +1,5 @@
 import { isObject } from '../sources/fields';
+import { DNS_LABEL } from '../validate/names';
 
 /** `spec.registry`: where images come from in an air-gapped landscape. */
 export interface RegistryOptions {
@@ -13,7 +14,6 @@ export interface RegistryOptions {
 }
 
 const MIRROR = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Parses `spec.registry`; problems go to `report` with the field path. */
 export function parseRegistry(raw: unknown, report: (path: string, message: string) => void): RegistryOptions | undefined {

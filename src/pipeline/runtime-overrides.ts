@@ -4,9 +4,9 @@ import { RuntimeConfigFormat, RuntimeDefinition } from '../catalog/types';
 import { Architecture } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
 import { isPinned } from '../validate/output';
+import { DNS_LABEL } from '../validate/names';
 
 const ARCHITECTURES: readonly Architecture[] = ['amd64', 'arm64'];
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const OPTION_KEY = /^[A-Za-z0-9_-]+$/;
 
 /**

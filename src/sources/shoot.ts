@@ -3,11 +3,9 @@ import {
   Architecture, ContainerRuntime, GARDENER_BINARY_PATH, Origin, Taint, poolSelector, runtimeNodeLabel,
 } from '../model/container-runtime';
 import { asStringMap, field, fieldAt, isObject } from './fields';
+import { DNS_LABEL } from '../validate/names';
 
 export const SHOOT_API_VERSION = 'core.gardener.cloud/v1beta1';
-
-/** Shoot names and namespaces become directory names: nothing but a DNS label gets through. */
-const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 

@@ -3,12 +3,12 @@ import { Catalog } from '../catalog';
 import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
 import { ContainerRuntime, SourceField, diagnosticAt } from '../model/container-runtime';
+import { DNS_LABEL } from './names';
 
 /** Gardener's limit on worker pool names. */
 const MAX_POOL_NAME = 15;
 /** Kubernetes' limit on label values (the installer's selector label holds `<type>-<pool>`). */
 const MAX_LABEL_VALUE = 63;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Characters a binaryPath may hold: it reaches hostPath mounts and the installer's environment. */
 const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
 
