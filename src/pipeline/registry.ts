@@ -1,3 +1,7 @@
+import { RuntimeDefinition } from '../catalog/types';
+import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
+import { DiagnosticCollector } from '../diagnostics';
+import { ContainerRuntime, diagnosticAt } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
 import { DNS_LABEL } from '../validate/names';
 
@@ -55,4 +59,33 @@ export function mirrorImage(image: string, mirror: string | undefined): string {
 /** Pinned by an immutable digest, not only a tag. */
 export function isDigestPinned(image: string): boolean {
   return /@sha256:[0-9a-f]{64}$/.test(image);
+}
+
+/**
+ * Applies `spec.registry` to the images of a run: every image from the mirror, and, with
+ * requireDigests, a problem for each image pinned by tag only.
+ */
+export class ImagePolicy {
+  /** The installers' image (mirrored) and pull secret. */
+  public readonly installer: { readonly image: string; readonly pullSecret?: string };
+  private readonly mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
+
+  constructor(private readonly registry: RegistryOptions, private readonly problems: DiagnosticCollector) {
+    const image = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
+    if (registry.requireDigests && !isDigestPinned(image)) {
+      problems.add({ origin: { file: 'spec.registry', line: 0 }, message: `the installer image "${image}" is not pinned by a digest (requireDigests): set spec.registry.installerImage to an image@sha256:... reference` });
+    }
+    this.installer = { image, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) };
+  }
+
+  /** The catalog entry with its image as this run pulls it; `undefined` (reported) when it breaks the policy. */
+  public resolve(runtime: ContainerRuntime, found: RuntimeDefinition): RuntimeDefinition | undefined {
+    if (!this.mirrored.has(found)) this.mirrored.set(found, { ...found, image: mirrorImage(found.image, this.registry.mirror) });
+    const definition = this.mirrored.get(found)!;
+    if (this.registry.requireDigests && !isDigestPinned(definition.image)) {
+      this.problems.add(diagnosticAt(runtime, 'type', `the image "${definition.image}" of runtime type "${definition.type}" is not pinned by a digest (spec.registry.requireDigests): pin it in spec.runtimes.${definition.type}.image`));
+      return undefined;
+    }
+    return definition;
+  }
 }

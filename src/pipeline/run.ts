@@ -4,10 +4,9 @@ import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
-import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
 import { installerEnvironment } from '../installer/environment';
-import { ShootRef, diagnosticAt } from '../model/container-runtime';
-import { RegistryOptions, isDigestPinned, mirrorImage } from './registry';
+import { ShootRef } from '../model/container-runtime';
+import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
 import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
@@ -68,23 +67,13 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
   const catalog = Catalog.withOverrides(options.runtimes);
   const model = readContainerRuntimes(options.inputs, problems, options.assignments);
 
-  const registry = options.registry ?? {};
-  const installerImage = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
-  if (registry.requireDigests && !isDigestPinned(installerImage)) {
-    problems.add({ origin: { file: 'spec.registry', line: 0 }, message: `the installer image "${installerImage}" is not pinned by a digest (requireDigests): set spec.registry.installerImage to an image@sha256:... reference` });
-  }
-  const mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
+  const images = new ImagePolicy(options.registry ?? {}, problems);
   const byShoot = new Map<string, ResolvedContainerRuntime[]>(model.shoots.map((key) => [key, []]));
   const pools = new Set<string>();
   for (const runtime of model.runtimes) {
     const found = checkContainerRuntime(runtime, catalog, problems);
-    if (!found) continue;
-    if (!mirrored.has(found)) mirrored.set(found, { ...found, image: mirrorImage(found.image, registry.mirror) });
-    const definition = mirrored.get(found)!;
-    if (registry.requireDigests && !isDigestPinned(definition.image)) {
-      problems.add(diagnosticAt(runtime, 'type', `the image "${definition.image}" of runtime type "${definition.type}" is not pinned by a digest (spec.registry.requireDigests): pin it in spec.runtimes.${definition.type}.image`));
-      continue;
-    }
+    const definition = found && images.resolve(runtime, found);
+    if (!definition) continue;
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
@@ -96,7 +85,7 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
     summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
     options,
-    installer: { image: installerImage, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) },
+    installer: images.installer,
   };
 }
 
