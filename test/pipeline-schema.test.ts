@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { parseGitopsConfig } from '../src/gitops/config';
+import { gitopsConfig } from '../src/gitops/config';
 import { PIPELINE_SCHEMA_PATH, patternPhrase, schemaProblems } from '../src/pipeline/schema';
 
 const ROOT = path.join(__dirname, '..');
@@ -330,9 +330,7 @@ describe('docs/pipeline.schema.json', () => {
     const gitops = schema.properties.spec.properties.gitops.properties;
     const defaults = (node: any): Record<string, unknown> => Object.fromEntries(Object.entries<any>(node.properties)
       .filter(([, s]) => s.default !== undefined).map(([k, s]) => [k, s.default]));
-    const loaded = parseGitopsConfig({ flux: { sourceRef: { name: 'runtimes' } }, argocd: { repoURL: 'r', targetRevision: 'main' } }, (p, m) => {
-      throw new Error(`${p}: ${m}`);
-    })!;
+    const loaded = gitopsConfig({ flux: { sourceRef: { name: 'runtimes' } }, argocd: { repoURL: 'r', targetRevision: 'main' } })!;
     expect(defaults(gitops.flux)).toEqual({ mode: loaded.flux!.mode, kubeConfigSecret: loaded.flux!.kubeConfigSecret, interval: loaded.flux!.interval, timeout: loaded.flux!.timeout });
     expect(defaults(gitops.flux.properties.sourceRef)).toEqual({ kind: loaded.flux!.sourceRef.kind });
     expect(defaults(gitops.argocd)).toEqual({ namespace: loaded.argocd!.namespace, project: loaded.argocd!.project, destinationName: loaded.argocd!.destinationName, applicationSet: loaded.argocd!.applicationSet });

@@ -35,65 +35,42 @@ export interface GitopsConfig {
   readonly argocd?: ArgoCdConfig;
 }
 
-const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 const PLACEHOLDER = /\{(shoot|project|namespace)\}/g;
 
-/** Parses the pipeline file's `spec.gitops`; problems go to `report` with the field path. */
-export function parseGitopsConfig(raw: unknown, report: (path: string, message: string) => void): GitopsConfig | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isObject(raw)) return report('spec.gitops', 'must be a map'), undefined;
-  const str = (value: unknown, at: string, fallback?: string): string => {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value !== 'string' || value === '') report(at, 'must be a non-empty string');
-    return String(value ?? '');
-  };
-  const pattern = (value: unknown, at: string, fallback: string): string => {
-    const text = str(value, at, fallback);
-    if (!/^[a-z0-9{}.-]+$/.test(text.replace(PLACEHOLDER, 'x'))) report(at, 'must be a name with placeholders {shoot}, {project}, {namespace}');
-    return text;
-  };
-  const duration = (value: unknown, at: string, fallback: string): string => {
-    const text = str(value, at, fallback);
-    if (!DURATION.test(text)) report(at, 'must be a duration such as 10m or 1h30m');
-    return text;
-  };
-  let flux: FluxConfig | undefined;
-  if (raw.flux !== undefined) {
-    const f = isObject(raw.flux) ? raw.flux : (report('spec.gitops.flux', 'must be a map'), {});
-    const source = isObject(f.sourceRef) ? f.sourceRef : (report('spec.gitops.flux.sourceRef', 'is required: the Flux source (kind, name) holding the output'), {});
-    const mode = f.mode ?? 'remote';
-    if (mode !== 'remote' && mode !== 'in-cluster') report('spec.gitops.flux.mode', 'must be remote or in-cluster');
-    flux = {
+/**
+ * The pipeline file's `spec.gitops` with its defaults applied. The document has passed the
+ * pipeline schema (docs/pipeline.schema.json), which checks every field's shape.
+ */
+export function gitopsConfig(raw: unknown): GitopsConfig | undefined {
+  if (!isObject(raw)) return undefined;
+  const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+  const f = isObject(raw.flux) ? raw.flux : undefined;
+  const source = isObject(f?.sourceRef) ? f.sourceRef : {};
+  const mode = f?.mode === 'in-cluster' ? 'in-cluster' : 'remote';
+  const a = isObject(raw.argocd) ? raw.argocd : undefined;
+  return {
+    ...(typeof raw.pathPrefix === 'string' ? { pathPrefix: raw.pathPrefix } : {}),
+    flux: f && {
       sourceRef: {
-        kind: str(source.kind, 'spec.gitops.flux.sourceRef.kind', 'GitRepository'),
-        name: str(source.name, 'spec.gitops.flux.sourceRef.name'),
-        ...(source.namespace !== undefined ? { namespace: str(source.namespace, 'spec.gitops.flux.sourceRef.namespace') } : {}),
+        kind: text(source.kind, 'GitRepository'),
+        name: text(source.name, ''),
+        ...(typeof source.namespace === 'string' ? { namespace: source.namespace } : {}),
       },
-      mode: mode as FluxConfig['mode'],
-      kubeConfigSecret: pattern(f.kubeConfigSecret, 'spec.gitops.flux.kubeConfigSecret', '{shoot}-kubeconfig'),
-      namespace: pattern(f.namespace, 'spec.gitops.flux.namespace', mode === 'in-cluster' ? 'flux-system' : '{namespace}'),
-      interval: duration(f.interval, 'spec.gitops.flux.interval', '10m'),
-      timeout: duration(f.timeout, 'spec.gitops.flux.timeout', '5m'),
-    };
-  }
-  let argocd: ArgoCdConfig | undefined;
-  if (raw.argocd !== undefined) {
-    const a = isObject(raw.argocd) ? raw.argocd : (report('spec.gitops.argocd', 'must be a map'), {});
-    if (a.applicationSet !== undefined && typeof a.applicationSet !== 'boolean') report('spec.gitops.argocd.applicationSet', 'must be true or false');
-    argocd = {
-      repoURL: str(a.repoURL, 'spec.gitops.argocd.repoURL'),
-      targetRevision: str(a.targetRevision, 'spec.gitops.argocd.targetRevision'),
-      namespace: str(a.namespace, 'spec.gitops.argocd.namespace', 'argocd'),
-      project: str(a.project, 'spec.gitops.argocd.project', 'default'),
-      destinationName: pattern(a.destinationName, 'spec.gitops.argocd.destinationName', 'shoot--{project}--{shoot}'),
+      mode,
+      kubeConfigSecret: text(f.kubeConfigSecret, '{shoot}-kubeconfig'),
+      namespace: text(f.namespace, mode === 'in-cluster' ? 'flux-system' : '{namespace}'),
+      interval: text(f.interval, '10m'),
+      timeout: text(f.timeout, '5m'),
+    },
+    argocd: a && {
+      repoURL: text(a.repoURL, ''),
+      targetRevision: text(a.targetRevision, ''),
+      namespace: text(a.namespace, 'argocd'),
+      project: text(a.project, 'default'),
+      destinationName: text(a.destinationName, 'shoot--{project}--{shoot}'),
       applicationSet: a.applicationSet === true,
-    };
-  }
-  const pathPrefix = raw.pathPrefix === undefined ? undefined : str(raw.pathPrefix, 'spec.gitops.pathPrefix');
-  if (pathPrefix !== undefined && (pathPrefix.startsWith('/') || pathPrefix.split('/').includes('..'))) {
-    report('spec.gitops.pathPrefix', 'must be a relative path inside the repository');
-  }
-  return { pathPrefix, flux, argocd };
+    },
+  };
 }
 
 /** Fills {shoot}, {project} and {namespace} for one shoot. */

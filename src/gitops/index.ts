@@ -2,7 +2,7 @@ import { ShootRef } from '../model/container-runtime';
 import { GeneratedFile } from '../output/render';
 import { ArgoCdConfig, FluxConfig, GitopsConfig, fillPattern } from './config';
 
-export { GitopsConfig, parseGitopsConfig } from './config';
+export { GitopsConfig, gitopsConfig } from './config';
 export { outputPathInRepository } from './repository-path';
 
 /** What the GitOps objects need to know of one rendered shoot. */

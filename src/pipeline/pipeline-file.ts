@@ -4,11 +4,11 @@ import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
-import { GitopsConfig, parseGitopsConfig } from '../gitops/config';
+import { GitopsConfig, gitopsConfig } from '../gitops/config';
 import { Assignment } from '../sources/shoot';
-import { parseAssignments } from './assignments';
+import { assignments } from './assignments';
 import { schemaProblems } from './schema';
-import { RegistryOptions, parseRegistry } from './registry';
+import { RegistryOptions, registryOptions } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
 export const PIPELINE_API_VERSION = 'shoot-runtimes.dev/v1alpha1';
@@ -57,32 +57,23 @@ export function loadPipelineFile(file: string): PipelineFile {
 
   const baseDir = path.dirname(file);
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(baseDir, p));
-  const sources = fieldAt(doc, 'spec', 'sources');
-  if (!Array.isArray(sources) || sources.length === 0 || sources.some((s) => typeof s !== 'string' || s === '')) {
-    report('spec.sources', 'must list paths (files or directories), relative to the pipeline file');
-  }
+  const sources = fieldAt(doc, 'spec', 'sources') as string[];
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
-  if (outputDir !== undefined && (typeof outputDir !== 'string' || outputDir === '')) {
-    report('spec.output.dir', 'must be a path relative to the pipeline file');
-  }
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
-  const gitops = parseGitopsConfig(fieldAt(doc, 'spec', 'gitops'), report);
-  const registry = parseRegistry(fieldAt(doc, 'spec', 'registry'), report);
-  const assignments = parseAssignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${typeof name === 'string' ? name : '?'}`, report);
+  const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
+  const registry = registryOptions(fieldAt(doc, 'spec', 'registry'));
+  const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
-  if (retireAfterRuns !== undefined && (!Number.isInteger(retireAfterRuns) || (retireAfterRuns as number) < 1)) {
-    report('spec.uninstall.retireAfterRuns', 'must be a whole number of synth runs, at least 1');
-  }
   problems.throwIfAny();
   return {
     file,
     name: name as string,
-    sources: (sources as string[]).map(resolve),
+    sources: sources.map(resolve),
     outputDir: typeof outputDir === 'string' ? resolve(outputDir) : undefined,
     runtimes,
     gitops,
     registry,
-    assignments,
+    assignments: assigned,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
   };
 }

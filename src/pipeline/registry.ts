@@ -3,7 +3,6 @@ import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
 import { DiagnosticCollector } from '../diagnostics';
 import { ContainerRuntime, diagnosticAt } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
-import { DNS_LABEL } from '../validate/names';
 
 /** `spec.registry`: where images come from in an air-gapped landscape. */
 export interface RegistryOptions {
@@ -17,23 +16,10 @@ export interface RegistryOptions {
   readonly installerImage?: string;
 }
 
-const MIRROR = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
-
-/** Parses `spec.registry`; problems go to `report` with the field path. */
-export function parseRegistry(raw: unknown, report: (path: string, message: string) => void): RegistryOptions | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isObject(raw)) return report('spec.registry', 'must be a map'), undefined;
+/** The pipeline file's `spec.registry` (its shape checked by the pipeline schema). */
+export function registryOptions(raw: unknown): RegistryOptions | undefined {
+  if (!isObject(raw)) return undefined;
   const { mirror, pullSecret, requireDigests, installerImage } = raw;
-  if (mirror !== undefined && (typeof mirror !== 'string' || !MIRROR.test(mirror))) {
-    report('spec.registry.mirror', 'must be a registry host with optional port and path, e.g. registry.internal:5000/mirror (no scheme)');
-  }
-  if (pullSecret !== undefined && (typeof pullSecret !== 'string' || !DNS_LABEL.test(pullSecret))) {
-    report('spec.registry.pullSecret', 'must be the name of an image pull secret in kube-system');
-  }
-  if (requireDigests !== undefined && typeof requireDigests !== 'boolean') report('spec.registry.requireDigests', 'must be true or false');
-  if (installerImage !== undefined && (typeof installerImage !== 'string' || installerImage === '')) {
-    report('spec.registry.installerImage', 'must be an image reference');
-  }
   return {
     ...(typeof mirror === 'string' ? { mirror } : {}),
     ...(typeof pullSecret === 'string' ? { pullSecret } : {}),
