@@ -17,6 +17,6 @@ export { checkGenerated, isPinned, OutputError } from './validate/output';
 export { generateGitops, GitopsConfig, RenderedShoot } from './gitops';
 export { writeTree, WriteResult } from './output/write';
 export { checkTree } from './output/check';
-export { Diagnostic, InputError, formatDiagnostic } from './diagnostics';
+export { Diagnostic, DiagnosticCollector, InputError, formatDiagnostic } from './diagnostics';
 export { RegistryOptions, mirrorImage, isDigestPinned } from './pipeline/registry';
 export { InstalledRuntime, ShootState, nextShootState } from './model/installed-state';

@@ -125,3 +125,16 @@ test('a class that needs a snapshotter names it in its handler table', () => {
   const env = daemonSet(synth({ name: 'kata-fc-sandbox', type: 'kata-fc' }, fc)).spec.template.spec.initContainers[1].env;
   expect(env.find((e: any) => e.name === 'RUNTIME_TABLES').value).toBe('[kata-fc]\nruntime_type = "io.containerd.kata.v2"\nsnapshotter = "devmapper"\n');
 });
+
+test('a library user who passes no runtimeConfig still gets gVisor\'s runsc.toml from the providerConfig', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'lib');
+  const support = new InstallerSupport(chart, 'support', { script: '#!/bin/sh\n' });
+  new ContainerRuntimeInstallation(chart, 'g', { runtime: { ...runtime, providerConfig: { configFlags: { debug: 'true' } } }, definition: GVISOR, support });
+  const env = daemonSet(Testing.synth(chart)).spec.template.spec.initContainers[1].env;
+  expect(env).toContainEqual({ name: 'RUNTIME_CONFIG_PATH', value: '/etc/containerd/runsc.toml' });
+  expect(env.find((e: any) => e.name === 'RUNTIME_CONFIG_CONTENT').value).toContain('debug = "true"');
+  expect(() => new ContainerRuntimeInstallation(new Chart(Testing.app(), 'bad'), 'g', {
+    runtime: { ...runtime, providerConfig: { configFlags: { debug: 'maybe' } } }, definition: GVISOR, support: new InstallerSupport(chart, 's2'),
+  })).toThrow('providerConfig.configFlags.debug: must be true, not "maybe"');
+});

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { inShard, parseShard } from '../src';
 import { cli } from './support/cli';
@@ -63,4 +64,25 @@ test('a bad --shard is a usage error', () => {
   const result = cli(['synth', '--input', writeFiles(garden), '--out', tempDir(), '--shard', '4/3']);
   expect(result.status).toBe(2);
   expect(result.stderr).toContain('--shard takes I/N with 1 <= I <= N, not "4/3"');
+});
+
+test('changing the shard count, together with a fleet change, rewrites the files other shard records own', () => {
+  const input = writeFiles(garden);
+  const config = path.join(pipeline(input), 'pipeline.yaml');
+  const out = tempDir();
+  for (const s of ['1/2', '2/2']) expect(cli(['synth', '--config', config, '--out', out, '--shard', s]).status).toBe(0);
+  // Every shoot's flags change, and the fleet is now split in three.
+  for (let i = 0; i < 12; i++) {
+    fs.writeFileSync(path.join(input, `s${i}.yaml`), shoot(`garden-p${i % 3}`, `shoot-${i}`, [
+      { name: 'p', runtimes: [{ type: 'gvisor', providerConfig: { configFlags: { debug: 'true' } } }] },
+    ]));
+  }
+  for (const s of ['1/3', '2/3', '3/3']) {
+    const result = cli(['synth', '--config', config, '--out', out, '--shard', s]);
+    expect(result.stderr).toContain('synth:');
+    expect(result.status).toBe(0);
+  }
+  const full = tempDir();
+  expect(cli(['synth', '--config', config, '--out', full]).status).toBe(0);
+  expect(withoutState(readTree(out))).toEqual(withoutState(readTree(full)));
 });

@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RuntimeClassDefinition, RuntimeDefinition } from '../catalog/types';
+import { renderRuntimeConfig } from '../catalog/runtime-config';
+import { DiagnosticCollector } from '../diagnostics';
 import { ContainerRuntime } from '../model/container-runtime';
 import { InstallerDaemonSet, tolerationsFor } from './installer-daemon-set';
 import { InstallerSupport } from './installer-support';
@@ -47,8 +49,22 @@ export class ContainerRuntimeInstallation extends Construct {
       });
       return name;
     });
-    this.installer = new InstallerDaemonSet(this, 'Installer', props);
+    this.installer = new InstallerDaemonSet(this, 'Installer', {
+      ...props,
+      runtimeConfig: props.runtimeConfig ?? defaultRuntimeConfig(runtime, definition),
+    });
   }
+}
+
+/**
+ * The runtime's own configuration file rendered from the ContainerRuntime's providerConfig, for
+ * library users who pass none (the handler's options may point at it, e.g. gVisor's ConfigPath).
+ */
+function defaultRuntimeConfig(runtime: ContainerRuntime, definition: RuntimeDefinition): string | undefined {
+  const problems = new DiagnosticCollector();
+  const config = renderRuntimeConfig(runtime, definition, problems);
+  problems.throwIfAny();
+  return config;
 }
 
 /** A RuntimeClass's pod overhead, or `undefined` when the class declares none. */

@@ -175,6 +175,12 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
             imagePullPolicy: 'IfNotPresent',
             command: ['/bin/sh', script, 'watch'],
             env: envOf({ HOST_ROOT }),
+            // Ready while the node is as it should be; restarted (and so repaired) when it drifts.
+            readinessProbe: {
+              exec: { command: ['/bin/sh', script, probe] },
+              periodSeconds: 30,
+              timeoutSeconds: 10,
+            },
             livenessProbe: {
               exec: { command: ['/bin/sh', script, probe] },
               periodSeconds: 60,

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ownedPaths, recordPath } from './ownership';
+import { ownedPaths, recordPath, writtenByTool } from './ownership';
 import { RenderedFile } from './render';
 
 export type FileState = 'missing' | 'stale' | 'unchanged' | 'foreign';
@@ -12,11 +12,15 @@ export type FileState = 'missing' | 'stale' | 'unchanged' | 'foreign';
 export class TreeComparer {
   /** Every rendered path -> sha256 of its content (the next ownership record). */
   public readonly rendered = new Map<string, string>();
+  /** What this run (its shard) owns: it removes those it no longer produces. */
   private readonly owned: Set<string>;
+  /** What any run of the tool wrote: it may overwrite those, never anything else. */
+  private readonly written: Set<string>;
   public readonly interrupted: boolean;
 
   constructor(public readonly outDir: string, public readonly shard?: string) {
     ({ owned: this.owned, interrupted: this.interrupted } = ownedPaths(outDir, shard));
+    this.written = writtenByTool(outDir);
   }
 
   /** Where `file` stands against the disk. `current` is the file's bytes on disk, if any. */
@@ -27,7 +31,7 @@ export class TreeComparer {
     const current = readIfExists(path.join(this.outDir, file.path));
     if (current === undefined) return { state: 'missing' };
     if (current === file.content) return { state: 'unchanged', current };
-    return { state: this.owned.has(file.path) ? 'stale' : 'foreign', current };
+    return { state: this.written.has(file.path) ? 'stale' : 'foreign', current };
   }
 
   /** Files the tool wrote earlier (or an interrupted run planned) and no longer produces. */

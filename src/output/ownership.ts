@@ -62,3 +62,23 @@ export function ownedPaths(outDir: string, shard?: string): { owned: Set<string>
   for (const p of [...(journal?.writes ?? []), ...(journal?.removes ?? [])]) owned.add(p);
   return { owned, interrupted: journal !== undefined };
 }
+
+/**
+ * Every path any ownership record in the output directory names (every shard's, and an
+ * unsharded run's): files the tool wrote, which a run may overwrite even when another shard
+ * layout wrote them (changing the shard count). Only a run's own record decides what it removes.
+ */
+export function writtenByTool(outDir: string): Set<string> {
+  const written = new Set<string>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(path.join(outDir, STATE_DIR));
+  } catch {
+    return written;
+  }
+  for (const entry of entries.filter((e) => /^(owned|journal)(\..+)?\.json$/.test(e))) {
+    const data = readJson<OwnershipRecord & Journal>(outDir, `${STATE_DIR}/${entry}`);
+    for (const p of [...Object.keys(data?.files ?? {}), ...(data?.writes ?? []), ...(data?.removes ?? [])]) written.add(p);
+  }
+  return written;
+}
