@@ -86,3 +86,10 @@ test('changing the shard count, together with a fleet change, rewrites the files
   expect(cli(['synth', '--config', config, '--out', full]).status).toBe(0);
   expect(withoutState(readTree(out))).toEqual(withoutState(readTree(full)));
 });
+
+test('a shard\'s summary counts the shard\'s shoots', () => {
+  const config = path.join(pipeline(writeFiles(garden)), 'pipeline.yaml');
+  const out = tempDir();
+  const counts = ['1/3', '2/3', '3/3'].map((s) => Number(/synth: (\d+) shoots/.exec(cli(['synth', '--config', config, '--out', out, '--shard', s]).stderr)![1]));
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(12);
+});

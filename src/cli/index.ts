@@ -7,6 +7,7 @@ import { planCommand } from './cmds/plan';
 import { retireCommand } from './cmds/retire';
 import { synthCommand } from './cmds/synth';
 import { validateCommand } from './cmds/validate';
+import { ForeignFilesError } from '../output/write';
 import { OutputError } from '../validate/output';
 import { UsageError } from './run-options';
 
@@ -48,6 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     await parser.parseAsync();
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof ForeignFilesError) {
+      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      process.stderr.write(`error: ${error.diagnostics.length} file(s) in the output directory were not written by shoot-runtimes; nothing was written\n`);
+      return EXIT_INVALID;
+    }
     if (error instanceof InputError) {
       const shown = error.diagnostics.slice(0, MAX_SHOWN_PROBLEMS);
       for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);

@@ -5,6 +5,9 @@ import { TreeComparer } from './compare';
 import { Journal, STATE_DIR, journalPath, recordPath, recordText, sha256 } from './ownership';
 import { RenderedFile } from './render';
 
+/** Files in the way: the output directory holds files at paths synth must write that it did not write. */
+export class ForeignFilesError extends InputError {}
+
 export interface WriteResult {
   readonly written: number;
   readonly unchanged: number;
@@ -48,7 +51,7 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, shard?:
       }
     }
     if (foreign.length > 0) {
-      throw new InputError(foreign.map((rel) => ({
+      throw new ForeignFilesError(foreign.map((rel) => ({
         origin: { file: path.join(outDir, rel), line: 0 },
         message: 'exists but was not written by shoot-runtimes; move it away so that synth can write this path',
       })));

@@ -69,7 +69,6 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
 
   const images = new ImagePolicy(options.registry ?? {}, problems);
   const byShoot = new Map<string, ResolvedContainerRuntime[]>(model.shoots.map((key) => [key, []]));
-  const pools = new Set<string>();
   for (const runtime of model.runtimes) {
     const found = checkContainerRuntime(runtime, catalog, problems);
     const definition = found && images.resolve(runtime, found);
@@ -77,15 +76,24 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
-    pools.add(`${key}/${runtime.pool}`);
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
   problems.throwIfAny();
   return {
     shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
-    summary: { shoots: byShoot.size, pools: pools.size, runtimes: model.runtimes.length, skippedDocuments: model.skipped },
+    summary: summarize([...byShoot.values()].map((runtimes) => ({ runtimes })), model.skipped),
     options,
     installer: images.installer,
+  };
+}
+
+/** Counts for a summary line: shoots, their pools with runtimes, their runtimes. */
+export function summarize(shoots: readonly { readonly runtimes: readonly ResolvedContainerRuntime[] }[], skippedDocuments: number): PipelineSummary {
+  return {
+    shoots: shoots.length,
+    pools: shoots.reduce((n, s) => n + new Set(s.runtimes.map((r) => r.runtime.pool)).size, 0),
+    runtimes: shoots.reduce((n, s) => n + s.runtimes.length, 0),
+    skippedDocuments,
   };
 }
 

@@ -1,7 +1,7 @@
 import { CommandModule } from 'yargs';
 import { UninstallRuns, previousStateReader } from '../../output/state';
 import { writeTree } from '../../output/write';
-import { prepareRun, renderRun } from '../../pipeline/run';
+import { prepareRun, renderRun, summarize } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
 import { printSummary } from '../format';
 import { Progress } from '../progress';
@@ -46,7 +46,7 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
     progress.done();
   }
   runs.save();
-  const { summary } = prepared;
+  const summary = shard ? summarize(prepared.shoots.filter((s) => inShard(shard, s.shoot)), prepared.summary.skippedDocuments) : prepared.summary;
   printSummary(
     `${label}: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
     + `${result.written} files written, ${result.unchanged} unchanged, ${result.removed} removed; `
