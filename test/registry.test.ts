@@ -37,7 +37,7 @@ test('spec.registry: every image comes from the mirror, with the pull secret', (
 test('spec.registry.requireDigests refuses images pinned by tag only, naming each', () => {
   const { result } = run(['  registry:', '    requireDigests: true']);
   expect(result.status).toBe(1);
-  expect(result.stderr).toContain('the installer image "docker.io/library/busybox:1.36.1" is not pinned by a digest');
+  expect(result.stderr).toMatch(/pipeline\.yaml:\d+: Pipeline r: spec\.registry\.requireDigests: the installer image "docker\.io\/library\/busybox:1\.36\.1" is not pinned by a digest/);
   expect(result.stderr).toMatch(/a\.yaml:\d+: Shoot garden-dev\/alpha: spec\.provider\.workers\[0\]\.cri\.containerRuntimes\[0\]\.type: the image ".*runtime-gvisor-installation:v[0-9.]+" of runtime type "gvisor" is not pinned by a digest/);
   const digest = `sha256:${'b'.repeat(64)}`;
   const pinned = run(['  registry:', '    requireDigests: true', `    installerImage: docker.io/library/busybox@${digest}`,

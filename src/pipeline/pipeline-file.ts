@@ -61,7 +61,7 @@ export function loadPipelineFile(file: string): PipelineFile {
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
-  const registry = registryOptions(fieldAt(doc, 'spec', 'registry'));
+  const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
   const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
   problems.throwIfAny();

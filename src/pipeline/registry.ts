@@ -1,7 +1,7 @@
 import { RuntimeDefinition } from '../catalog/types';
 import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
 import { DiagnosticCollector } from '../diagnostics';
-import { ContainerRuntime, diagnosticAt } from '../model/container-runtime';
+import { ContainerRuntime, Origin, diagnosticAt } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
 
 /** `spec.registry`: where images come from in an air-gapped landscape. */
@@ -14,10 +14,12 @@ export interface RegistryOptions {
   readonly requireDigests?: boolean;
   /** The image the installer script runs in. @default DEFAULT_INSTALLER_IMAGE */
   readonly installerImage?: string;
+  /** Where `spec.registry` is written, for messages. @default - not from a pipeline file */
+  readonly source?: { readonly origin: Origin; readonly subject: string };
 }
 
 /** The pipeline file's `spec.registry` (its shape checked by the pipeline schema). */
-export function registryOptions(raw: unknown): RegistryOptions | undefined {
+export function registryOptions(raw: unknown, source?: RegistryOptions['source']): RegistryOptions | undefined {
   if (!isObject(raw)) return undefined;
   const { mirror, pullSecret, requireDigests, installerImage } = raw;
   return {
@@ -25,6 +27,7 @@ export function registryOptions(raw: unknown): RegistryOptions | undefined {
     ...(typeof pullSecret === 'string' ? { pullSecret } : {}),
     ...(requireDigests === true ? { requireDigests } : {}),
     ...(typeof installerImage === 'string' ? { installerImage } : {}),
+    ...(source ? { source } : {}),
   };
 }
 
@@ -59,7 +62,12 @@ export class ImagePolicy {
   constructor(private readonly registry: RegistryOptions, private readonly problems: DiagnosticCollector) {
     const image = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
     if (registry.requireDigests && !isDigestPinned(image)) {
-      problems.add({ origin: { file: 'spec.registry', line: 0 }, message: `the installer image "${image}" is not pinned by a digest (requireDigests): set spec.registry.installerImage to an image@sha256:... reference` });
+      problems.add({
+        origin: registry.source?.origin ?? { file: 'spec.registry', line: 0 },
+        subject: registry.source?.subject,
+        path: 'spec.registry.requireDigests',
+        message: `the installer image "${image}" is not pinned by a digest: set spec.registry.installerImage to an image@sha256:... reference`,
+      });
     }
     this.installer = { image, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) };
   }
