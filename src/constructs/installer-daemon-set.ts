@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RuntimeDefinition } from '../catalog/types';
 import { installerEnvironment } from '../installer/environment';
-import { CRI_NAME_LABEL, ContainerRuntime, Taint, compareStrings } from '../model/container-runtime';
+import { CRI_NAME_LABEL, ContainerRuntime, NodeTarget, Taint, compareStrings } from '../model/container-runtime';
 import { InstallerSupport } from './installer-support';
 import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, PHASE_LABEL, runtimeLabels } from './labels';
 
@@ -14,9 +14,6 @@ const SCRIPT_DIR = '/scripts';
 const CONTAINERD_CONFIG_DIR = '/etc/containerd';
 /** Host directory of the node-local lock every installer takes around containerd changes. */
 const LOCK_DIR = '/run/shoot-runtimes';
-
-/** The nodes a node agent runs on, and where the runtime lives there. */
-export type NodeTarget = Pick<ContainerRuntime, 'name' | 'type' | 'pool' | 'binaryPath' | 'nodeSelector' | 'taints'>;
 
 export interface InstallerDaemonSetProps {
   readonly runtime: ContainerRuntime;

@@ -70,6 +70,9 @@ export interface ContainerRuntime {
   readonly origin: SourceRef;
 }
 
+/** The nodes a runtime's installer (or uninstaller) runs on, and where the runtime lives there. */
+export type NodeTarget = Pick<ContainerRuntime, 'name' | 'type' | 'pool' | 'binaryPath' | 'nodeSelector' | 'taints'>;
+
 /** gardenlet's binaryPath for every ContainerRuntime it creates. */
 export const GARDENER_BINARY_PATH = '/var/bin/containerruntimes';
 

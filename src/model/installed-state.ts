@@ -1,18 +1,11 @@
-import { ContainerRuntime, ShootRef, Taint, compareStrings } from './container-runtime';
+import { ContainerRuntime, NodeTarget, ShootRef, compareStrings } from './container-runtime';
 
 /**
  * What the output says is installed on a shoot's nodes, kept in the output directory
  * (`.shoot-runtimes/installed/<namespace>/<shoot>.json`) so that a later synth, from a fresh
  * clone in CI, knows what to uninstall when a runtime leaves a pool.
  */
-export interface InstalledRuntime {
-  readonly name: string;
-  readonly type: string;
-  readonly pool: string;
-  readonly binaryPath: string;
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  /** @default - unknown: the uninstaller tolerates every taint */
-  readonly taints?: readonly Taint[];
+export interface InstalledRuntime extends NodeTarget {
   /** The installer's environment: what was installed, and so what to remove. */
   readonly env: Readonly<Record<string, string>>;
 }
