@@ -68,7 +68,7 @@ test('random valid shoots always synthesize, deterministically, into valid outpu
     const pools = shoots.flatMap((s) => s.spec.provider.workers.filter((w) => w.cri.containerRuntimes.length > 0));
     expect(first.summary.pools).toBe(pools.length);
     // runPipeline validated every object against its schema and the safety rules, or it would have thrown.
-  }), { numRuns: 60 });
+  }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) });
 });
 
 /** Sets the value at a random path of a document to a random, often hostile, value. */
@@ -105,7 +105,7 @@ test('random mutations of valid shoots give a clean InputError or valid output, 
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).diagnostics.length).toBeGreaterThan(0);
     }
-  }), { numRuns: 300 });
+  }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) });
 });
 
 test('through the CLI, a mutated input never leaves a partial write', () => {
