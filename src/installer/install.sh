@@ -1082,6 +1082,24 @@ check_artifacts() {
 # plans the registration and builds every new file before the host changes:
 # CANDIDATE (a new config.toml, or empty when it stays) and, version 3+,
 # DROPIN_CANDIDATE (a new drop-in, or empty when it stays)
+# copies config.toml twice next to it: CANDIDATE (to be rendered) and CONFIG_SNAPSHOT (the bytes
+# the plan is made from; the swap only happens while config.toml still has them)
+copy_config_for_candidate() {
+    new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+    CANDIDATE=$NEW_TEMP
+    cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
+    new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
+    CONFIG_SNAPSHOT=$NEW_TEMP
+    cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
+}
+
+# the optional CONTAINERD_CONFIG_CHECK_COMMAND gets the candidate as $1; non-zero refuses it
+run_config_check_command() {
+    [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ] || return 0
+    err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
+        fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
+}
+
 prepare_registration() {
     CANDIDATE=''
     DROPIN_CANDIDATE=''
@@ -1124,18 +1142,10 @@ prepare_registration() {
     IFS=$old_ifs
 
     if [ "$config_changes" = 1 ]; then
-        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-        CANDIDATE=$NEW_TEMP
-        cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
-        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-        CONFIG_SNAPSHOT=$NEW_TEMP
-        cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
+        copy_config_for_candidate
         err=$(toml render SR_CONFIG="$CONFIG_SNAPSHOT" 2>&1 >"$CANDIDATE") || fatal "cannot render $CONTAINERD_CONFIG: $err"
         err=$(toml check SR_CONFIG="$CONFIG_SNAPSHOT" SR_CANDIDATE="$CANDIDATE" 2>&1) || fatal "refusing to write $CONTAINERD_CONFIG: $err"
-        if [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ]; then
-            err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
-                fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
-        fi
+        run_config_check_command
     fi
 
     if [ "$REGISTRATION" = dropin ]; then
@@ -1458,20 +1468,12 @@ prepare_uninstall() {
     fi
 
     if [ "$config_changes" = 1 ]; then
-        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-        CANDIDATE=$NEW_TEMP
-        cp -p "$CONFIG_FILE" "$CANDIDATE" || fatal "cannot copy $CONTAINERD_CONFIG"
-        new_temp "$CONFIG_FILE" || fatal "cannot create a temp file next to $CONTAINERD_CONFIG"
-        CONFIG_SNAPSHOT=$NEW_TEMP
-        cp -p "$CONFIG_FILE" "$CONFIG_SNAPSHOT" || fatal "cannot copy $CONTAINERD_CONFIG"
+        copy_config_for_candidate
         err=$(toml urender SR_CONFIG="$CONFIG_SNAPSHOT" SR_REMOVE_IMPORT="$REMOVE_IMPORT" SR_IMPORT_HOW="${MARKER_HOW:-}" 2>&1 >"$CANDIDATE") ||
             fatal "cannot render $CONTAINERD_CONFIG: $err"
         err=$(toml ucheck SR_CONFIG="$CONFIG_SNAPSHOT" SR_CANDIDATE="$CANDIDATE" SR_REMOVE_IMPORT="$REMOVE_IMPORT" 2>&1) ||
             fatal "refusing to write $CONTAINERD_CONFIG: $err"
-        if [ -n "$CONTAINERD_CONFIG_CHECK_COMMAND" ]; then
-            err=$(sh -c "$CONTAINERD_CONFIG_CHECK_COMMAND" sh "$CANDIDATE" 2>&1 9>&-) ||
-                fatal "refusing to write $CONTAINERD_CONFIG: CONTAINERD_CONFIG_CHECK_COMMAND rejected the candidate: $(printf '%s' "$err" | tail -n 3 | tr '\n' ' ')"
-        fi
+        run_config_check_command
     fi
 
     if [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; then
