@@ -1,6 +1,5 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { TreeComparer } from './compare';
+import { TreeComparer, readIfExists } from './compare';
 import { recordPath, recordText, sha256 } from './ownership';
 import { RenderedFile } from './render';
 
@@ -22,8 +21,7 @@ export function checkTree(outDir: string, files: Iterable<RenderedFile>, shard?:
   }
   const lines = comparer.interrupted ? ['interrupted: a synth was stopped midway; run synth to complete it'] : [];
   lines.push(...missing, ...stale, ...comparer.extra().map((rel) => `extra: ${rel} (no longer produced)`), ...conflicts);
-  const record = path.join(outDir, recordPath(shard));
-  if (lines.length === 0 && (!fs.existsSync(record) || fs.readFileSync(record, 'utf8') !== recordText(comparer.rendered))) {
+  if (lines.length === 0 && readIfExists(path.join(outDir, recordPath(shard))) !== recordText(comparer.rendered)) {
     lines.push(`stale: ${recordPath(shard)} (the ownership record)`);
   }
   return lines;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../diagnostics';
-import { TreeComparer } from './compare';
+import { TreeComparer, readIfExists } from './compare';
 import { Journal, STATE_DIR, journalPath, recordPath, recordText, sha256 } from './ownership';
 import { RenderedFile } from './render';
 
@@ -64,7 +64,7 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, shard?:
   const removes = comparer.extra();
   const record = recordPath(shard);
   const recordContent = recordText(comparer.rendered);
-  const recordChanged = readIfExistsSync(path.join(outDir, record)) !== recordContent;
+  const recordChanged = readIfExists(path.join(outDir, record)) !== recordContent;
   if (writes.length === 0 && removes.length === 0 && !recordChanged && !comparer.interrupted) {
     fs.rmSync(staging, { recursive: true, force: true });
     return { written: 0, unchanged, removed: 0 };
@@ -106,14 +106,6 @@ function writeAtomically(target: string, content: string): void {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.shoot-runtimes-tmp`);
   fs.writeFileSync(temp, content);
   fs.renameSync(temp, target);
-}
-
-function readIfExistsSync(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** Removes `dir` and its parents below `outDir` while they are empty (a shoot that is gone). */
