@@ -31,7 +31,7 @@ function daemonSet(objects: any[]) {
 test('an installation in another app\'s chart yields its classes, the installer and nothing with a path hash', () => {
   const objects = synth();
   expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-    'ConfigMap/shoot-runtimes-installer',
+    'ConfigMap/shoot-runtimes-installer-f6bfc22905',
     'ServiceAccount/shoot-runtimes-installer',
     'RuntimeClass/gvisor-sandbox',
     'DaemonSet/gvisor-sandbox',

@@ -22,6 +22,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as yaml from 'js-yaml';
 import * as ts from 'typescript';
+import { installerFiles, installerVersion } from '../src';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'shoot-runtimes');
@@ -370,7 +371,7 @@ test('the library example of README.md compiles against the built package and ru
   expect(result.stdout).toBe("[ 'gvisor-sandbox' ]\n");
   const objects = yaml.loadAll(fs.readFileSync(path.join(dir, 'dist', 'platform.k8s.yaml'), 'utf8')) as any[];
   expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual([
-    'ConfigMap/kube-system/shoot-runtimes-installer',
+    `ConfigMap/kube-system/shoot-runtimes-installer-${installerVersion(installerFiles())}`,
     'ServiceAccount/kube-system/shoot-runtimes-installer',
     'RuntimeClass/-/gvisor-sandbox',
     'DaemonSet/kube-system/gvisor-sandbox',

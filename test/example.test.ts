@@ -15,7 +15,7 @@ const MODELS: Record<string, () => { new (o: unknown): { validate(): void } }> =
 
 const DIST = path.join(ROOT, 'dist');
 const shootDirs = Object.keys(readTree(DIST))
-  .filter((f) => f.endsWith('/kustomization.yaml'))
+  .filter((f) => f.startsWith('shoots/') && f.endsWith('/kustomization.yaml'))
   .map((f) => path.dirname(f));
 
 test('the example renders every kind of case the README promises', () => {
@@ -24,12 +24,22 @@ test('the example renders every kind of case the README promises', () => {
   ]));
 });
 
-test.each(shootDirs)('kubectl kustomize builds %s, and every object it yields passes its schema', (dir) => {
+test.each(shootDirs)('kubectl kustomize builds %s with its installer version, and every object it yields passes its schema', (dir) => {
   const built = execFileSync('kubectl', ['kustomize', path.join(DIST, dir)], { encoding: 'utf8' });
-  const objects = yaml.loadAll(built) as { apiVersion: string; kind: string }[];
+  const objects = yaml.loadAll(built) as { apiVersion: string; kind: string; metadata: { name: string }; spec?: any }[];
   const listed = (yaml.load(fs.readFileSync(path.join(DIST, dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] }).resources;
-  expect(objects).toHaveLength(listed.length);
-  expect(listed.sort()).toEqual(fs.readdirSync(path.join(DIST, dir)).filter((f) => f !== 'kustomization.yaml').sort());
+  // Every file of the directory, then the one installer directory the shoot's DaemonSets use.
+  const [installerDir, ...rest] = listed.filter((r) => r.startsWith('../'));
+  expect(rest).toEqual([]);
+  expect(path.relative(DIST, path.join(DIST, dir, installerDir))).toMatch(/^installer\/[0-9a-f]{10}$/);
+  const files = listed.filter((r) => !r.startsWith('../'));
+  expect(files.sort()).toEqual(fs.readdirSync(path.join(DIST, dir)).filter((f) => f !== 'kustomization.yaml').sort());
+  expect(objects).toHaveLength(files.length + 1);
+  const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+  expect(configMap.metadata.name).toBe(`shoot-runtimes-installer-${path.basename(installerDir)}`);
+  for (const ds of objects.filter((o) => o.kind === 'DaemonSet')) {
+    expect(ds.spec.template.spec.volumes.find((v: any) => v.name === 'installer-script').configMap.name).toBe(configMap.metadata.name);
+  }
   for (const object of objects) {
     const model = MODELS[`${object.apiVersion}/${object.kind}`];
     expect(model).toBeDefined();

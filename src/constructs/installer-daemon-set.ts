@@ -94,8 +94,10 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
     return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
   };
   const labels = { ...runtimeLabels(target.name, target.type, target.pool), [PHASE_LABEL]: mode };
+  // The script's version is in the ConfigMap's name, already part of the pod template: a new
+  // script changes that one line, not this checksum too.
   const checksum = createHash('sha256')
-    .update(JSON.stringify([mode, support.scriptChecksum, envOf({}), fetch ?? null, installerImage]))
+    .update(JSON.stringify([mode, envOf({}), fetch ?? null, installerImage]))
     .digest('hex');
 
   const hostMounts = [
@@ -189,7 +191,7 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
             volumeMounts: [scriptMount, ...hostMounts.map((m) => mountOf(m, true))],
           }],
           volumes: [
-            { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },
+            { name: 'installer-script', configMap: { name: support.configMapName, defaultMode: 0o555 } },
             ...(fetch ? [{ name: 'artifacts', emptyDir: {} }] : []),
             ...hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } })),
           ],

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ownedPaths, recordPath, writtenByTool } from './ownership';
+import { isShared, namedByRecords, ownedPaths, recordPath } from './ownership';
 import { RenderedFile } from './render';
 
 export type FileState = 'missing' | 'stale' | 'unchanged' | 'foreign';
@@ -16,11 +16,13 @@ export class TreeComparer {
   private readonly owned: Set<string>;
   /** What any run of the tool wrote: it may overwrite those, never anything else. */
   private readonly written: Set<string>;
+  /** What the other runs' records name: shared files they still use stay. */
+  private readonly others: Set<string>;
   public readonly interrupted: boolean;
 
   constructor(public readonly outDir: string, public readonly shard?: string) {
     ({ owned: this.owned, interrupted: this.interrupted } = ownedPaths(outDir, shard));
-    this.written = writtenByTool(outDir);
+    ({ all: this.written, others: this.others } = namedByRecords(outDir, shard));
   }
 
   /** Where `file` stands against the disk. `current` is the file's bytes on disk, if any. */
@@ -34,10 +36,14 @@ export class TreeComparer {
     return { state: this.written.has(file.path) ? 'stale' : 'foreign', current };
   }
 
-  /** Files the tool wrote earlier (or an interrupted run planned) and no longer produces. */
+  /**
+   * Files the tool wrote earlier (or an interrupted run planned) and no longer produces, except
+   * shared files that another run's record still names (isShared).
+   */
   public extra(): string[] {
     return [...this.owned]
       .filter((rel) => !this.rendered.has(rel) && rel !== recordPath(this.shard) && fs.existsSync(path.join(this.outDir, rel)))
+      .filter((rel) => !(isShared(rel) && this.others.has(rel)))
       .sort();
   }
 }

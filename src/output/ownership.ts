@@ -69,16 +69,39 @@ export function ownedPaths(outDir: string, shard?: string): { owned: Set<string>
  * layout wrote them (changing the shard count). Only a run's own record decides what it removes.
  */
 export function writtenByTool(outDir: string): Set<string> {
-  const written = new Set<string>();
+  return namedByRecords(outDir).all;
+}
+
+/**
+ * What the records and journals name: `all` of them, and `others`, those of other runs than
+ * `shard`'s (or than an unsharded run's).
+ */
+export function namedByRecords(outDir: string, shard?: string): { all: Set<string>; others: Set<string> } {
+  const all = new Set<string>();
+  const others = new Set<string>();
   let entries: string[];
   try {
     entries = fs.readdirSync(path.join(outDir, STATE_DIR));
   } catch {
-    return written;
+    return { all, others };
   }
+  const own = [recordPath(shard), journalPath(shard)];
   for (const entry of entries.filter((e) => /^(owned|journal)(\..+)?\.json$/.test(e))) {
-    const data = readJson<OwnershipRecord & Journal>(outDir, `${STATE_DIR}/${entry}`);
-    for (const p of [...Object.keys(data?.files ?? {}), ...(data?.writes ?? []), ...(data?.removes ?? [])]) written.add(p);
+    const rel = `${STATE_DIR}/${entry}`;
+    const data = readJson<OwnershipRecord & Journal>(outDir, rel);
+    for (const p of [...Object.keys(data?.files ?? {}), ...(data?.writes ?? []), ...(data?.removes ?? [])]) {
+      all.add(p);
+      if (!own.includes(rel)) others.add(p);
+    }
   }
-  return written;
+  return { all, others };
+}
+
+/**
+ * Files several shards write (an installer version's directory, shared by every shoot that runs
+ * it): each shard that renders one names it in its own record, and the run that drops it last
+ * (no other record names it) removes it.
+ */
+export function isShared(rel: string): boolean {
+  return rel.startsWith('installer/');
 }

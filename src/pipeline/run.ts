@@ -8,7 +8,7 @@ import { installerEnvironment } from '../installer/environment';
 import { ShootRef } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
-import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
+import { RenderedFile, generateInstaller, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
@@ -26,6 +26,8 @@ export interface PipelineOptions {
   readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
+  /** The installer's files, name to text (a library's own script). @default - the bundled files (installerFiles) */
+  readonly installerFiles?: Readonly<Record<string, string>>;
 }
 
 /** Counts for the run's summary line. */
@@ -113,7 +115,8 @@ export interface RenderOptions {
 /**
  * The rendering stages, one shoot at a time: the shoot's next installed state -> a chart per
  * shoot (installers, and uninstallers for runtimes that left a pool) -> output validation -> YAML
- * files, then the GitOps objects. A generator, so that a fleet's output never sits in memory at
+ * files, then the installer version's directory (once, shared by every shoot that has installers)
+ * and the GitOps objects. A generator, so that a fleet's output never sits in memory at
  * once; it throws an OutputError after the last file when any generated object broke its schema
  * or a safety rule (a bug), so a consumer that commits only at the end commits nothing.
  */
@@ -123,6 +126,9 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
   const violations: string[] = [];
   const rendered: RenderedShoot[] = [];
   const argoSyncWaves = gitops?.config.argocd !== undefined;
+  const files = prepared.options.installerFiles;
+  const installer = { ...prepared.installer, configMap: 'shared' as const, files };
+  let installerUsed = false;
   for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
     options.onShoot?.(i, prepared.shoots.length);
     if (!select(shoot)) {
@@ -135,10 +141,16 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     options.onState?.(shoot, state);
     const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
     rendered.push({ shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system' });
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer: prepared.installer });
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
+    installerUsed ||= runtimes.length > 0 || uninstalls.length > 0;
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
     if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
+  }
+  if (installerUsed) {
+    const generated = generateInstaller({ argoSyncWaves, files });
+    violations.push(...checkGenerated(generated));
+    yield* toRenderedFiles(generated);
   }
   if (gitops) {
     const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);
