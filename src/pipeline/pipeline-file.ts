@@ -61,6 +61,9 @@ export function loadPipelineFile(file: string): PipelineFile {
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
+  if (gitops?.flux?.artifactGenerators === 'namespace' && gitops.flux.namespace.includes('{shoot}')) {
+    report('spec.gitops.flux.namespace', 'must not depend on {shoot} with artifactGenerators: namespace (one generator serves every shoot of a project namespace)');
+  }
   const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
   const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');

@@ -8,7 +8,9 @@ import { installerEnvironment } from '../installer/environment';
 import { ShootRef } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
-import { RenderedFile, generateInstaller, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
+import { installerVersion } from '../constructs/installer-support';
+import { installerFiles } from '../installer/script';
+import { RenderedFile, generateInstaller, generateShoot, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
@@ -107,6 +109,8 @@ export interface RenderOptions {
   readonly previousState?: (shoot: ShootRef) => ShootState | undefined;
   /** Whether a pending uninstall is retired now (dropped from the output). @default - none is */
   readonly retire?: (shoot: ShootRef, r: InstalledRuntime) => boolean;
+  /** The shard's name (`shard-2-of-4`), for the objects a shard writes once. @default - an unsharded run */
+  readonly shard?: string;
   /** Called with every shoot's new state (the CLI counts uninstall runs). */
   readonly onState?: (shoot: ShootRef, state: ShootState) => void;
   readonly onShoot?: (done: number, total: number) => void;
@@ -128,11 +132,14 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
   const argoSyncWaves = gitops?.config.argocd !== undefined;
   const files = prepared.options.installerFiles;
   const installer = { ...prepared.installer, configMap: 'shared' as const, files };
+  const installerDir = installerDirectory(installerVersion(files ?? installerFiles()));
   let installerUsed = false;
   for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
     options.onShoot?.(i, prepared.shoots.length);
     if (!select(shoot)) {
-      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
+      // Another shard renders it: whether it uses the installer, as far as its last state says.
+      const uses = runtimes.length > 0 || (options.previousState?.(shoot)?.uninstalling.length ?? 0) > 0;
+      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system', installer: uses ? installerDir : undefined });
       continue;
     }
     const installed = runtimes.map(({ runtime, definition, runtimeConfig }) =>
@@ -140,9 +147,12 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     const state = nextShootState(options.previousState?.(shoot), installed, pools, (r) => options.retire?.(shoot, r) ?? false);
     options.onState?.(shoot, state);
     const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
-    rendered.push({ shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system' });
+    const uses = runtimes.length > 0 || uninstalls.length > 0;
+    rendered.push({
+      shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system', installer: uses ? installerDir : undefined,
+    });
     const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
-    installerUsed ||= runtimes.length > 0 || uninstalls.length > 0;
+    installerUsed ||= uses;
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
     if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
@@ -153,7 +163,7 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     yield* toRenderedFiles(generated);
   }
   if (gitops) {
-    const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);
+    const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select, options.shard);
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
   }

@@ -21,6 +21,7 @@ export const checkCommand: CommandModule<{}, RunArguments> = {
     // Pending uninstalls are compared as they stand: check never advances their run counts.
     const files = renderRun(prepareRun(options), {
       select: shard ? (s) => inShard(shard, s) : undefined,
+      shard: shard && shardName(shard),
       previousState: previousStateReader(options.outDir),
     });
     const report = checkTree(options.outDir, files, shard && shardName(shard));

@@ -30,6 +30,7 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
   const progress = new Progress(`${label}:`);
   const files = renderRun(prepared, {
     select: shard ? (s) => inShard(shard, s) : undefined,
+    shard: shardLabel,
     previousState: previousStateReader(options.outDir),
     retire: (s, r) => {
       const now = retireAll || (retireAfterRuns !== undefined && runs.runs(s, r) >= retireAfterRuns);
