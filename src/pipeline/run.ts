@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Catalog } from '../catalog';
 import { renderRuntimeConfig } from '../catalog/runtime-config';
 import { RuntimeDefinition } from '../catalog/types';
@@ -10,6 +11,7 @@ import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
 import { installerVersion } from '../constructs/installer-support';
 import { installerFiles } from '../installer/script';
+import { toolFingerprint } from '../output/fingerprints';
 import { RenderedFile, generateInstaller, generateShoot, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
@@ -111,6 +113,14 @@ export interface RenderOptions {
   readonly retire?: (shoot: ShootRef, r: InstalledRuntime) => boolean;
   /** The shard's name (`shard-2-of-4`), for the objects a shard writes once. @default - an unsharded run */
   readonly shard?: string;
+  /**
+   * Incremental synth: a shoot's files without rendering them, when they provably are what
+   * rendering would give for this fingerprint (Fingerprints.reuse); `undefined` renders.
+   * @default - every shoot is rendered
+   */
+  readonly reuse?: (key: string, fingerprint: string) => RenderedFile[] | undefined;
+  /** Called with every selected shoot's fingerprint and files, rendered or reused. */
+  readonly onShootFiles?: (key: string, fingerprint: string, files: readonly RenderedFile[]) => void;
   /** Called with every shoot's new state (the CLI counts uninstall runs). */
   readonly onState?: (shoot: ShootRef, state: ShootState) => void;
   readonly onShoot?: (done: number, total: number) => void;
@@ -132,7 +142,10 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
   const argoSyncWaves = gitops?.config.argocd !== undefined;
   const files = prepared.options.installerFiles;
   const installer = { ...prepared.installer, configMap: 'shared' as const, files };
-  const installerDir = installerDirectory(installerVersion(files ?? installerFiles()));
+  const version = installerVersion(files ?? installerFiles());
+  const installerDir = installerDirectory(version);
+  // What every shoot's rendering depends on besides its own inputs and state.
+  const common = options.reuse || options.onShootFiles ? JSON.stringify([toolFingerprint(), version, prepared.installer, argoSyncWaves]) : '';
   let installerUsed = false;
   for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
     options.onShoot?.(i, prepared.shoots.length);
@@ -151,11 +164,21 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     rendered.push({
       shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system', installer: uses ? installerDir : undefined,
     });
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
     installerUsed ||= uses;
+    const key = `${shoot.projectNamespace}/${shoot.name}`;
+    const fingerprint = common && shootFingerprint(common, key, runtimes, pools, state);
+    const reused = options.reuse?.(key, fingerprint);
+    if (reused) {
+      options.onShootFiles?.(key, fingerprint, reused);
+      yield* reused;
+      continue;
+    }
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
     violations.push(...checkGenerated(generated));
-    yield* toRenderedFiles(generated);
-    if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
+    const shootFiles = toRenderedFiles(generated);
+    if (state.installed.length > 0 || state.uninstalling.length > 0) shootFiles.push({ path: stateFilePath(shoot), content: stateText(state) });
+    options.onShootFiles?.(key, fingerprint, shootFiles);
+    yield* shootFiles;
   }
   if (installerUsed) {
     const generated = generateInstaller({ argoSyncWaves, files });
@@ -177,6 +200,17 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
 export function runPipeline(options: PipelineOptions): PipelineResult {
   const prepared = prepareRun(options);
   return { files: [...renderRun(prepared)], summary: prepared.summary };
+}
+
+/**
+ * Everything a shoot's files are rendered from: what all shoots share (tool, installer version and
+ * image, sync waves), the shoot's resolved runtimes (catalog entry with the registry policy
+ * applied, runtime config file), its pools, and its next installed state. Where an input was read
+ * (origins) is left out: moving a Shoot within its file changes nothing.
+ */
+function shootFingerprint(common: string, key: string, runtimes: readonly ResolvedContainerRuntime[], pools: ReadonlySet<string> | undefined, state: ShootState): string {
+  const text = JSON.stringify([common, key, runtimes, pools && [...pools].sort(), state], (k, v) => (k === 'origin' ? undefined : v));
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function shootOf(key: string): ShootRef {

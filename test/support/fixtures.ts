@@ -28,6 +28,11 @@ export function kustomizeObjects(dir: string): Record<string, any> {
   return Object.fromEntries((yaml.loadAll(built) as any[]).map((o) => [`${o.kind}/${o.metadata.name}`, o]));
 }
 
+/** A tree without synth's fingerprints (a cache that changes with every build of the tool). */
+export function withoutFingerprints(tree: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tree).filter(([p]) => !p.startsWith('.shoot-runtimes/fingerprints')));
+}
+
 /** Every file under `dir`, relative path -> text. */
 export function readTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

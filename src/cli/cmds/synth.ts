@@ -1,4 +1,5 @@
 import { CommandModule } from 'yargs';
+import { Fingerprints } from '../../output/fingerprints';
 import { UninstallRuns, previousStateReader } from '../../output/state';
 import { writeTree } from '../../output/write';
 import { prepareRun, renderRun, summarize } from '../../pipeline/run';
@@ -26,6 +27,7 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
   const { shard, retireAfterRuns } = options;
   const shardLabel = shard && shardName(shard);
   const runs = new UninstallRuns(options.outDir, shardLabel);
+  const fingerprints = new Fingerprints(options.outDir, shardLabel);
   let retired = 0;
   const progress = new Progress(`${label}:`);
   const files = renderRun(prepared, {
@@ -38,6 +40,9 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
       return now;
     },
     onState: (s, state) => runs.record(s, state),
+    // Incremental: a shoot whose inputs, state and tool are as at the last synth is not rendered.
+    reuse: (key, fingerprint) => fingerprints.reuse(key, fingerprint),
+    onShootFiles: (key, fingerprint, shootFiles) => fingerprints.record(key, fingerprint, shootFiles),
     onShoot: (done, total) => progress.update(done, total),
   });
   let result;
@@ -47,6 +52,7 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
     progress.done();
   }
   runs.save();
+  fingerprints.save();
   const summary = shard ? summarize(prepared.shoots.filter((s) => inShard(shard, s.shoot)), prepared.summary.skippedDocuments) : prepared.summary;
   printSummary(
     `${label}: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
