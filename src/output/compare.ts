@@ -30,6 +30,7 @@ export class TreeComparer {
     checkInside(file.path);
     if (this.rendered.has(file.path)) throw new Error(`two generated files share the path ${file.path}`);
     this.rendered.set(file.path, sha256);
+    if (file.onDisk) return { state: 'unchanged', current: file.content };
     const current = readIfExists(path.join(this.outDir, file.path));
     if (current === undefined) return { state: 'missing' };
     if (current === file.content) return { state: 'unchanged', current };

@@ -40,14 +40,14 @@ export class Fingerprints {
     for (const [rel, hash] of Object.entries(entry.files)) {
       const content = readIfExists(path.join(this.outDir, rel));
       if (content === undefined || sha256(content) !== hash) return undefined;
-      files.push({ path: rel, content });
+      files.push({ path: rel, content, onDisk: { sha256: hash } });
     }
     return files;
   }
 
   /** Remembers what a shoot's files are for this fingerprint (rendered or reused). */
   public record(key: string, fingerprint: string, files: readonly RenderedFile[]): void {
-    this.next[key] = { fingerprint, files: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])) };
+    this.next[key] = { fingerprint, files: Object.fromEntries(files.map((f) => [f.path, f.onDisk?.sha256 ?? sha256(f.content)])) };
   }
 
   /** Writes the fingerprints (after the tree was written). */

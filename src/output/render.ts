@@ -9,6 +9,12 @@ import { ShootRef, compareStrings } from '../model/container-runtime';
 export interface RenderedFile {
   readonly path: string;
   readonly content: string;
+  /**
+   * Set when `content` was just read from this path of the output directory and has this sha256
+   * (a shoot's file that incremental synth proved unchanged): the writer need not read it again.
+   * @default - rendered
+   */
+  readonly onDisk?: { readonly sha256: string };
 }
 
 /** A generated object and the file it goes to (one object per file). */

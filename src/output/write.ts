@@ -39,7 +39,7 @@ export function writeTree(outDir: string, files: Iterable<RenderedFile>, shard?:
   let unchanged = 0;
   try {
     for (const file of files) {
-      const { state } = comparer.classify(file, sha256(file.content));
+      const { state } = comparer.classify(file, file.onDisk?.sha256 ?? sha256(file.content));
       if (state === 'unchanged') unchanged++;
       else if (state === 'foreign') foreign.push(file.path);
       else {

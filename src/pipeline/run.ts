@@ -130,8 +130,9 @@ export interface RenderOptions {
  * The rendering stages, one shoot at a time: the shoot's next installed state -> a chart per
  * shoot (installers, and uninstallers for runtimes that left a pool) -> output validation -> YAML
  * files, then the installer version's directory (once, shared by every shoot that has installers)
- * and the GitOps objects. A generator, so that a fleet's output never sits in memory at
- * once; it throws an OutputError after the last file when any generated object broke its schema
+ * and the GitOps objects. With `reuse`, a shoot whose fingerprint proves its files unchanged
+ * yields them as they are instead (incremental synth). A generator, so that a fleet's output
+ * never sits in memory at once; it throws an OutputError after the last file when any generated object broke its schema
  * or a safety rule (a bug), so a consumer that commits only at the end commits nothing.
  */
 export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): Generator<RenderedFile> {
