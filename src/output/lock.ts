@@ -27,10 +27,11 @@ export class OutputLock {
   public static acquire(tree: OutputTree): OutputLock {
     const file = tree.abs(LOCK_FILE);
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Not recursive: the output directory exists, and a recursive mkdir reports EROFS as ENOENT.
+      fs.mkdirSync(path.dirname(file));
     } catch (error) {
-      if (isErrnoError(error)) throw problem(path.dirname(file), `cannot create the state directory: ${describeErrno(error.code)}`);
-      throw error;
+      if (!isErrnoError(error)) throw error;
+      if (error.code !== 'EEXIST') throw problem(path.dirname(file), `cannot create the state directory: ${describeErrno(error.code)}`);
     }
     const me: Holder = { host: os.hostname(), pid: process.pid, started: startTime(process.pid) };
     for (let attempt = 0; attempt < 20; attempt++) {
