@@ -80,7 +80,7 @@ test('synth refuses to overwrite a file it did not write, and writes nothing', (
   const result = synth(writeFiles(OLD), out);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('kustomization.yaml:0: exists but was not written by shoot-runtimes');
-  expect(result.stderr).toContain('error: 1 file(s) in the output directory were not written by shoot-runtimes; nothing was written');
+  expect(result.stderr).toContain('error: 1 path(s) in the output directory are in the way (not written by shoot-runtimes, changed since it wrote them, or symbolic links); nothing was written');
   expect(readTree(out)).toEqual({ 'shoots/garden-dev/alpha/kustomization.yaml': 'hand-written\n' });
 });
 

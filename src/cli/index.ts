@@ -3,7 +3,7 @@ import { Diagnostic, formatDiagnostic, InputError } from '../diagnostics';
 import { shootKey } from '../model/container-runtime';
 import { StateError } from '../output/ownership';
 import { MassRemovalError } from '../output/removal';
-import { FileSystemError } from '../output/tree';
+import { FileSystemError, fileSystemError, isErrnoError } from '../output/tree';
 import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { setQuiet } from './format';
@@ -82,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof ForeignFilesError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-      process.stderr.write(`error: ${error.diagnostics.length} file(s) in the output directory were not written by shoot-runtimes; nothing was written\n`);
+      process.stderr.write(`error: ${error.diagnostics.length} path(s) in the output directory are in the way (not written by shoot-runtimes, changed since it wrote them, or symbolic links); nothing was written\n`);
       return EXIT_INVALID;
     }
     if (error instanceof InputError) {
@@ -97,6 +97,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof CheckFailed) {
       process.stderr.write(`check: ${error.message}\n`);
+      return EXIT_INVALID;
+    }
+    if (isErrnoError(error)) {
+      // A file-system condition no stage wrapped (an unreadable file check came across): still one line.
+      process.stderr.write(`${formatDiagnostic(fileSystemError(error).diagnostics[0])}\nerror: a problem with the file system, not the input\n`);
       return EXIT_INVALID;
     }
     if (error instanceof UsageError) {

@@ -145,7 +145,9 @@ export function readRecords(tree: OutputTree, shard?: string): Records {
     const isJournal = path.posix.basename(rel).startsWith('journal');
     const raw = readStateJson(tree, rel, problems, isJournal ? JOURNAL_ADVICE : RECORD_ADVICE);
     if (raw === undefined) return {};
-    const report = stateReporter(tree.abs(rel), problems);
+    const reportField = stateReporter(tree.abs(rel), problems);
+    // A journal of the wrong form (hand-edited, or from an older shoot-runtimes) says how to recover.
+    const report: StateReport = isJournal ? (field, message) => reportField(field, `${message}; ${JOURNAL_ADVICE}`) : reportField;
     if (!isPlainObject(raw)) return report('', 'must be a JSON object'), {};
     if (!isJournal) {
       onlyKeys(raw, ['files'], report);

@@ -118,6 +118,12 @@ export class OutputTree {
     return new OutputTree(outDir);
   }
 
+  /**
+   * Directories proven real (not links) in this run. The run holds the lock, so only this run
+   * changes the tree; a directory it removes is forgotten.
+   */
+  private readonly realDirectories = new Set<string>();
+
   constructor(public readonly root: string) {}
 
   /** The absolute path of `rel`, after checking that it is relative and normalized. */
@@ -138,14 +144,18 @@ export class OutputTree {
     const parts = rel.split('/');
     for (let i = 1; i <= parts.length; i++) {
       const sub = parts.slice(0, i).join('/');
+      if (i < parts.length && this.realDirectories.has(sub)) continue;
       const stat = lstatOrUndefined(path.join(this.root, sub));
       if (stat === undefined) return undefined;
       if (stat.isSymbolicLink()) {
-        const target = readlinkOrUndefined(path.join(this.root, sub));
-        const leaves = target !== undefined && !this.insideRoot(path.resolve(path.dirname(path.join(this.root, sub)), target));
+        const raw = readlinkOrUndefined(path.join(this.root, sub));
+        // The target is text anyone could choose: no control characters reach the log.
+        const target = raw?.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+        const leaves = raw !== undefined && !this.insideRoot(path.resolve(path.dirname(path.join(this.root, sub)), raw));
         return { path: sub, problem: `is a symbolic link${target !== undefined ? ` to ${target}` : ''}${leaves ? ', outside the output directory' : ''}; shoot-runtimes does not follow links in its output` };
       }
       if (i < parts.length && !stat.isDirectory()) return { path: sub, problem: `is ${describeKind(stat)} where shoot-runtimes needs a directory` };
+      if (i < parts.length) this.realDirectories.add(sub);
       if (i === parts.length && !stat.isFile()) return { path: sub, problem: `is ${describeKind(stat)}, not a file` };
     }
     return undefined;
@@ -168,6 +178,13 @@ export class OutputTree {
     if (dir === '.') return;
     this.refuseObstacle(dir, true);
     fs.mkdirSync(this.abs(dir), { recursive: true });
+  }
+
+  /** Writes `rel` in place (a staged file no one reads before the run renames it). */
+  public writeFile(rel: string, content: string): void {
+    this.makeParents(rel);
+    this.refuseObstacle(rel, false);
+    fs.writeFileSync(this.abs(rel), content);
   }
 
   /** Writes `rel` through a temp file and a rename. */
@@ -195,6 +212,7 @@ export class OutputTree {
       try {
         if (fs.readdirSync(this.abs(dir)).length > 0) return;
         fs.rmdirSync(this.abs(dir));
+        this.realDirectories.delete(dir);
       } catch {
         return;
       }
@@ -205,6 +223,7 @@ export class OutputTree {
   public removeDirectory(rel: string): void {
     // rmSync removes a link itself, never what it points to; open() proved the state directory real.
     fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    for (const dir of this.realDirectories) if (dir === rel || dir.startsWith(`${rel}/`)) this.realDirectories.delete(dir);
   }
 
   /** Whether an absolute path lies inside the output directory (after resolving its links). */

@@ -66,7 +66,7 @@ export function writeTree(tree: OutputTree, files: Iterable<RenderedFile>, optio
       else {
         writes.set(file.path, hash);
         beforeChange();
-        tree.writeAtomically(`${staging}/${file.path}`, file.content);
+        tree.writeFile(`${staging}/${file.path}`, file.content);
       }
     }
     const { remove, conflicts } = comparer.removals();
