@@ -129,4 +129,22 @@ describe('synth --keep-going', () => {
     expect(cli(['synth', '--config', path.join(dir, 'pipeline.yaml'), '--keep-going']).status).toBe(3);
     expect(fs.readFileSync(path.join(dir, 'out/argocd/applicationset.yaml'), 'utf8')).toBe(set);
   });
+
+  test('a kept shoot\'s pending uninstalls keep their run counts', () => {
+    const both = shoot('garden-dev', 'b', [{ name: 'p', runtimes: [{ type: 'gvisor' }, { type: 'kata' }] }]);
+    const kataOnly = shoot('garden-dev', 'b', [{ name: 'p', runtimes: [{ type: 'kata' }] }]);
+    const dir = writeFiles({ 'garden/a.yaml': A(false), 'garden/b.yaml': both,
+      'pipeline.yaml': 'apiVersion: shoot-runtimes.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: g}\nspec:\n  sources: [garden]\n  output: {dir: out}\n  uninstall: {retireAfterRuns: 5}\n' });
+    const config = path.join(dir, 'pipeline.yaml');
+    const runs = () => fs.readFileSync(path.join(dir, 'out/.shoot-runtimes/uninstall-runs.json'), 'utf8');
+    expect(cli(['synth', '--config', config]).status).toBe(0);
+    fs.writeFileSync(path.join(dir, 'garden/b.yaml'), kataOnly);
+    expect(cli(['synth', '--config', config]).status).toBe(0);
+    const counted = runs();
+    expect(JSON.parse(counted)).toEqual({ 'garden-dev/b/p/gvisor': 1 });
+    fs.writeFileSync(path.join(dir, 'garden/b.yaml'), B('rocket'));
+    fs.writeFileSync(path.join(dir, 'garden/a.yaml'), A(true));
+    expect(cli(['synth', '--config', config, '--keep-going']).status).toBe(3);
+    expect(runs()).toBe(counted);
+  });
 });
