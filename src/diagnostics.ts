@@ -9,6 +9,12 @@ export interface Diagnostic {
   /** The field path, e.g. `spec.provider.workers[0].name`. @default - the whole object */
   readonly path?: string;
   readonly message: string;
+  /**
+   * The shoot (`<project-namespace>/<name>`) the problem belongs to, when it belongs to exactly
+   * one: `synth --keep-going` keeps that shoot's last output and renders the others.
+   * @default - the whole run
+   */
+  readonly shoot?: string;
 }
 
 /** `file:line: subject: path: message` */
@@ -39,14 +45,18 @@ export class DiagnosticCollector {
   }
 
   /**
-   * Throws an InputError holding everything collected, if anything was, with each diagnostic
-   * that names a field moved to the line where that field starts.
+   * Everything collected, each diagnostic that names a field moved to the line where that field
+   * starts, by file, then line: the order a user fixes them in.
    */
-  public throwIfAny(): void {
-    if (this.found.length === 0) return;
+  public located(): Diagnostic[] {
     const located = locateFields(this.found);
-    // By file, then line: the order a user fixes them in. Stable, so one line keeps its order.
+    // Stable, so one line keeps its order.
     located.sort((a, b) => (a.origin.file < b.origin.file ? -1 : a.origin.file > b.origin.file ? 1 : a.origin.line - b.origin.line));
-    throw new InputError(located);
+    return located;
+  }
+
+  /** Throws an InputError holding everything collected (located), if anything was. */
+  public throwIfAny(): void {
+    if (this.found.length > 0) throw new InputError(this.located());
   }
 }

@@ -20,6 +20,8 @@ export interface PipelineFile {
   readonly sources: readonly string[];
   /** @default - none: the command line must give --out */
   readonly outputDir?: string;
+  /** `spec.output.allowRemoval`: let a synth remove every shoot, or more than 10% of them. @default false */
+  readonly allowRemoval?: boolean;
   readonly runtimes: readonly RuntimeDefinition[];
   /** `spec.uninstall.retireAfterRuns`: retire a pending uninstall after this many synth runs. @default - only `retire` does */
   readonly retireAfterRuns?: number;
@@ -59,6 +61,7 @@ export function loadPipelineFile(file: string): PipelineFile {
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(baseDir, p));
   const sources = fieldAt(doc, 'spec', 'sources') as string[];
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
+  const allowRemoval = fieldAt(doc, 'spec', 'output', 'allowRemoval');
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
   const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
   const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
@@ -75,5 +78,6 @@ export function loadPipelineFile(file: string): PipelineFile {
     registry,
     assignments: assigned,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
+    ...(typeof allowRemoval === 'boolean' ? { allowRemoval } : {}),
   };
 }

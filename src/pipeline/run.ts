@@ -2,12 +2,13 @@ import { Catalog } from '../catalog';
 import { renderRuntimeConfig } from '../catalog/runtime-config';
 import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
-import { DiagnosticCollector } from '../diagnostics';
+import { Diagnostic, DiagnosticCollector, InputError } from '../diagnostics';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
 import { installerEnvironment } from '../installer/environment';
-import { ShootRef } from '../model/container-runtime';
+import { ShootRef, compareStrings, shootKey } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
+import { shootOfPath } from '../output/tree';
 import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
@@ -52,6 +53,8 @@ export interface PreparedRun {
     /** The shoot's worker pools; `undefined` when known only from ContainerRuntime objects. */
     readonly pools?: ReadonlySet<string>;
   }[];
+  /** Shoots left out because their input has problems (only with `keepGoing`). */
+  readonly failed: readonly FailedShoot[];
   readonly summary: PipelineSummary;
   readonly options: PipelineOptions;
   /** The installers' image (mirrored) and pull secret. */
@@ -60,9 +63,11 @@ export interface PreparedRun {
 
 /**
  * The stages before rendering: read sources -> ContainerRuntime model -> check and resolve
- * against the catalog. Throws an InputError carrying every problem of the inputs.
+ * against the catalog. Throws an InputError carrying every problem of the inputs; with
+ * `keepGoing`, problems that each belong to one shoot only take those shoots out of the run
+ * (`failed`), and any other problem still throws.
  */
-export function prepareRun(options: PipelineOptions): PreparedRun {
+export function prepareRun(options: PipelineOptions, mode: { readonly keepGoing?: boolean } = {}): PreparedRun {
   const problems = new DiagnosticCollector();
   const catalog = Catalog.withOverrides(options.runtimes);
   const model = readContainerRuntimes(options.inputs, problems, options.assignments);
@@ -78,13 +83,27 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
-  problems.throwIfAny();
+  const failed = new Map<string, Diagnostic[]>();
+  if (problems.count > 0) {
+    const located = problems.located();
+    // Only problems that belong to one shoot let the others go on; anything else stops the run.
+    if (!mode.keepGoing || located.some((d) => d.shoot === undefined)) throw new InputError(located);
+    for (const d of located) failed.set(d.shoot!, [...failed.get(d.shoot!) ?? [], d]);
+  }
+  const valid = [...byShoot].filter(([key]) => !failed.has(key));
   return {
-    shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
-    summary: summarize([...byShoot.values()].map((runtimes) => ({ runtimes })), model.skipped),
+    shoots: valid.map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
+    failed: [...failed].sort(([a], [b]) => compareStrings(a, b)).map(([key, diagnostics]) => ({ shoot: shootOf(key), diagnostics })),
+    summary: summarize(valid.map(([, runtimes]) => ({ runtimes })), model.skipped),
     options,
     installer: images.installer,
   };
+}
+
+/** A shoot whose input has problems, with them: `synth --keep-going` keeps its last output. */
+export interface FailedShoot {
+  readonly shoot: ShootRef;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** Counts for a summary line: shoots, their pools with runtimes, their runtimes. */
@@ -108,6 +127,11 @@ export interface RenderOptions {
   /** Called with every shoot's new state (the CLI counts uninstall runs). */
   readonly onState?: (shoot: ShootRef, state: ShootState) => void;
   readonly onShoot?: (done: number, total: number) => void;
+  /**
+   * Shoots whose last output is kept as it is (`synth --keep-going`): no files of theirs are
+   * rendered, but fleet-wide objects (an Argo CD ApplicationSet) still list them. @default - none
+   */
+  readonly kept?: readonly ShootRef[];
 }
 
 /**
@@ -141,7 +165,12 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
   }
   if (gitops) {
-    const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);
+    const kept = (options.kept ?? []).filter(select);
+    const keptKeys = new Set(kept.map(shootKey));
+    const all = [...rendered, ...kept.map((shoot) => ({ shoot, directory: shootDirectory(shoot), installers: [], namespace: 'kube-system' }))]
+      .sort((a, b) => compareStrings(shootKey(a.shoot), shootKey(b.shoot)));
+    const generated = generateGitops(all, gitops.config, gitops.outputPath, select)
+      .filter((f) => !keptKeys.has(shootOfPath(f.path) ?? ''));
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
   }

@@ -17,9 +17,11 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   const name = fieldAt(object, 'metadata', 'name');
   const namespace = fieldAt(object, 'metadata', 'namespace');
   const subject = `ContainerRuntime ${namespace ?? '?'}/${name ?? '?'}`;
-  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
-
   const seedNamespace = typeof namespace === 'string' ? SEED_NAMESPACE.exec(namespace) : null;
+  // Problems of an object in a shoot's namespace belong to that shoot (synth --keep-going keeps its output).
+  const owner = seedNamespace ? `${seedNamespace[1] === 'garden' ? 'garden' : `garden-${seedNamespace[1]}`}/${seedNamespace[2]}` : undefined;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message, ...(owner ? { shoot: owner } : {}) });
+
   if (!seedNamespace) {
     return report('metadata.namespace', 'must be a shoot namespace of the seed, shoot--<project>--<shoot>'), [];
   }

@@ -21,7 +21,26 @@ export function checkContainerRuntime(
 ): RuntimeDefinition | undefined {
   const before = problems.count;
   const report = (field: SourceField, message: string) => problems.add(diagnosticAt(runtime, field, message));
+  checkNodeTargetFields(runtime, report);
+  const definition = catalog.find(runtime.type);
+  if (!definition) {
+    report('type', `unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
+    return undefined;
+  }
+  if (runtime.architecture && !definition.architectures.includes(runtime.architecture)) {
+    report('type', `runtime type "${runtime.type}" does not support the pool's architecture ${runtime.architecture} (supports: ${definition.architectures.join(', ')})`);
+  }
+  return problems.count === before ? definition : undefined;
+}
 
+/**
+ * The rules for what decides where an installer runs and writes: the pool's name, the runtime
+ * type, the installer's name and binaryPath. Fresh input and the tool's own state records
+ * (src/output/state.ts) both go through here.
+ */
+export function checkNodeTargetFields(
+  runtime: Pick<ContainerRuntime, 'name' | 'type' | 'pool' | 'binaryPath'>, report: (field: SourceField, message: string) => void,
+): void {
   if (!DNS_LABEL.test(runtime.pool) || runtime.pool.length > MAX_POOL_NAME) {
     report('pool', `worker pool name "${runtime.pool}" must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
   }
@@ -35,15 +54,6 @@ export function checkContainerRuntime(
     || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath) || binaryPath.length > 1024) {
     report('binaryPath', `binaryPath "${binaryPath}" must be an absolute, normalized path (no "..", "." or "//", no trailing "/", not "/" itself) of letters, digits and . _ - /`);
   }
-  const definition = catalog.find(runtime.type);
-  if (!definition) {
-    report('type', `unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
-    return undefined;
-  }
-  if (runtime.architecture && !definition.architectures.includes(runtime.architecture)) {
-    report('type', `runtime type "${runtime.type}" does not support the pool's architecture ${runtime.architecture} (supports: ${definition.architectures.join(', ')})`);
-  }
-  return problems.count === before ? definition : undefined;
 }
 
 /**
