@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { formatDiagnostic, InputError } from '../diagnostics';
+import { formatDiagnostic, InputError, printable } from '../diagnostics';
 import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { setQuiet } from './format';
@@ -72,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_INVALID;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${error.message}\n`);
+      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${printable(error.message)}\n`);
       return EXIT_USAGE;
     }
     throw error;

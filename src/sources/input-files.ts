@@ -45,7 +45,7 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
         visitSymlink(p, INPUT_FILE.test(entry.name));
       } else if (INPUT_FILE.test(entry.name)) {
         if (entry.isFile()) found(p, realPath(p) ?? p);
-        else refuse(p, `is ${fileKind(entry)}, not a regular file; inputs must be regular files`);
+        else refuse(p, `is ${fileKind(entry)}, not a regular file; only regular files are read`);
       }
     }
   };
@@ -65,7 +65,7 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
       return refuse(link, 'is a symlink to a directory; symlinked directories are not followed (give the directory as an input of its own)');
     }
     if (!namedAsInput) return;
-    if (!stat.isFile()) return refuse(link, `is a symlink to ${fileKind(stat)}, not to a regular file; inputs must be regular files`);
+    if (!stat.isFile()) return refuse(link, `is a symlink to ${fileKind(stat)}, not to a regular file; only regular files are read`);
     if (!roots.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) {
       return refuse(link, 'is a symlink to a file outside the input paths; only symlinks within them are followed');
     }
@@ -84,7 +84,7 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
     }
     if (stat.isDirectory()) visitDirectory(p);
     else if (stat.isFile()) found(p, realPath(p) ?? p);
-    else refuse(p, `is ${fileKind(stat)}, not a regular file; inputs must be regular files`);
+    else refuse(p, `is ${fileKind(stat)}, not a regular file; only regular files are read`);
   }
   return [...byRealPath.values()].sort(compareStrings);
 }
@@ -128,7 +128,7 @@ export function readRegularFile(file: string, problems: Pick<DiagnosticCollector
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return refuse(`is ${fileKind(stat)}, not a regular file; inputs must be regular files`);
+    if (!stat.isFile()) return refuse(`is ${fileKind(stat)}, not a regular file; only regular files are read`);
     if (stat.size > MAX_FILE_BYTES) return refuse(`file is ${stat.size} bytes; input files may be at most ${MAX_FILE_BYTES} bytes`);
     const chunks: Buffer[] = [];
     let total = 0;
