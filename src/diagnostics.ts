@@ -9,6 +9,12 @@ export interface Diagnostic {
   /** The field path, e.g. `spec.provider.workers[0].name`. @default - the whole object */
   readonly path?: string;
   readonly message: string;
+  /**
+   * The shoot (`namespace/name`) the problem belongs to, when it belongs to one: a run may then
+   * set that shoot aside and go on with the others. Not printed.
+   * @default - the problem may concern any shoot (a file that does not parse, the pipeline file)
+   */
+  readonly shoot?: string;
 }
 
 /** A diagnostic line is at most about this long, whatever the input holds (a 1 MB name). */

@@ -170,3 +170,20 @@ describe('diagnostics stay lines of bounded length', () => {
     for (const r of [named, argument]) expect(r.stderr.split('\n').filter((l) => l.startsWith('error: forged'))).toEqual([]);
   });
 });
+
+test('a problem that belongs to one shoot names it, so that a run can set that shoot aside', () => {
+  const dir = writeFiles({
+    'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'p', runtimes: [{ type: 'rocket' }] }]),
+    'b.yaml': containerRuntimeObject('ml', 'beta', 'gvisor', 'p', { configFlags: { debug: 'yes' } }),
+    'c.yaml': 'just a sentence\n',
+  });
+  let error: unknown;
+  try {
+    runPipeline({ inputs: [dir] });
+  } catch (e) {
+    error = e;
+  }
+  expect((error as InputError).diagnostics.map((d) => [path.basename(d.origin.file), d.shoot])).toEqual([
+    ['a.yaml', 'garden-dev/alpha'], ['b.yaml', 'garden-ml/beta'], ['c.yaml', undefined],
+  ]);
+});

@@ -114,6 +114,7 @@ export function diagnosticAt(runtime: ContainerRuntime, field: SourceField | und
     subject: subject ?? `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`,
     path: field ? fields?.[field] : undefined,
     message,
+    shoot: shootKey(runtime.shoot),
   };
 }
 

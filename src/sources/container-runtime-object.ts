@@ -17,9 +17,10 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   const name = fieldAt(object, 'metadata', 'name');
   const namespace = fieldAt(object, 'metadata', 'namespace');
   const subject = `ContainerRuntime ${namespace ?? '?'}/${name ?? '?'}`;
-  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
-
   const seedNamespace = typeof namespace === 'string' ? SEED_NAMESPACE.exec(namespace) : null;
+  const shoot = seedNamespace ? `${seedNamespace[1] === 'garden' ? 'garden' : `garden-${seedNamespace[1]}`}/${seedNamespace[2]}` : undefined;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message, ...(shoot ? { shoot } : {}) });
+
   if (!seedNamespace) {
     return report('metadata.namespace', 'must be a shoot namespace of the seed, shoot--<project>--<shoot>'), [];
   }
@@ -39,11 +40,11 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   if (!nodeSelector || Object.keys(nodeSelector).length === 0) {
     return report('spec.workerPool.selector.matchLabels', 'is required: the labels of the pool\'s nodes'), [];
   }
-  const [, project, shoot] = seedNamespace;
+  const [, project, shootName] = seedNamespace;
   return [{
     name: typeof name === 'string' && name !== '' ? name : `${type}-${pool}`,
     type,
-    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shoot },
+    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shootName },
     pool,
     binaryPath,
     nodeSelector,

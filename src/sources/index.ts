@@ -41,7 +41,7 @@ export function modelContainerRuntimes(
   for (const { apiVersion, kind, content, origin } of kubernetesObjects(documents, problems)) {
     if (apiVersion === SHOOT_API_VERSION && kind === 'Shoot') {
       const key = objectKey(content);
-      if (key !== undefined && isDuplicate(shootAt, key, origin, `Shoot ${key}`, problems)) continue;
+      if (key !== undefined && isDuplicate(shootAt, key, origin, `Shoot ${key}`, problems, key)) continue;
       declared.push(...containerRuntimesOfShoot(content, origin, problems));
       assigned.push(...assignedContainerRuntimes(content, assignments, problems));
       if (key !== undefined) {
@@ -76,13 +76,15 @@ function objectKey(content: unknown): string | undefined {
 }
 
 /** Reports an object seen before (naming both places); remembers it otherwise. */
-function isDuplicate(seen: Map<string, Origin>, key: string, origin: Origin, subject: string, problems: DiagnosticCollector): boolean {
+function isDuplicate(
+  seen: Map<string, Origin>, key: string, origin: Origin, subject: string, problems: DiagnosticCollector, shoot?: string,
+): boolean {
   const first = seen.get(key);
   if (!first) {
     seen.set(key, origin);
     return false;
   }
-  problems.add({ origin, subject, message: `appears twice in the inputs, here and at ${first.file}:${first.line}; keep one of them` });
+  problems.add({ origin, subject, message: `appears twice in the inputs, here and at ${first.file}:${first.line}; keep one of them`, ...(shoot ? { shoot } : {}) });
   return true;
 }
 

@@ -18,7 +18,8 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
   const name = fieldAt(shoot, 'metadata', 'name');
   const namespace = fieldAt(shoot, 'metadata', 'namespace');
   const subject = `Shoot ${namespace ?? '?'}/${name ?? '?'}`;
-  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
+  const key = typeof namespace === 'string' && typeof name === 'string' ? `${namespace}/${name}` : undefined;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message, ...(key ? { shoot: key } : {}) });
   if (typeof name !== 'string' || name === '') return report('metadata.name', 'is required'), [];
   if (!DNS_LABEL.test(name)) return report('metadata.name', `"${name}" must be a DNS label (lowercase letters, digits, '-', at most 63)`), [];
   if (typeof namespace !== 'string' || namespace === '') {
