@@ -134,10 +134,11 @@ describe('inputs are regular files', () => {
     expect(result.ms).toBeLessThan(FAST_MS);
   });
 
-  test('a symlink to a file inside the inputs is read once; one to a file outside is refused', () => {
+  test('a file reached through a symlink or a hard link inside the inputs is read once; a symlink to a file outside is refused', () => {
     const outside = writeFiles({ 'secret.yaml': BETA });
     const dir = writeFiles({ 'a.yaml': ALPHA });
     fs.symlinkSync('a.yaml', path.join(dir, 'again.yaml'));
+    fs.linkSync(path.join(dir, 'a.yaml'), path.join(dir, 'hard.yaml'));
     expect(outcome([dir, path.join(dir, 'a.yaml')]).files).toEqual(outcome([writeFiles({ 'a.yaml': ALPHA })]).files);
     fs.symlinkSync(path.join(outside, 'secret.yaml'), path.join(dir, 'b.yaml'));
     expect(outcome([dir]).problems).toEqual([`${path.join(dir, 'b.yaml')}:0: is a symlink to a file outside the input paths; only symlinks within them are followed`]);

@@ -46,9 +46,7 @@ export function parseDocuments(file: string, text: string, problems: DiagnosticC
       });
       return;
     }
-    // Leading newlines keep the parser's line numbers equal to the file's.
-    const source = '\n'.repeat(chunkStart) + lines.slice(chunkStart, end).join('\n');
-    const document = parseDocument(file, source, firstLine + 1, problems);
+    const document = parseDocument(file, lines.slice(chunkStart, end).join('\n'), chunkStart, firstLine + 1, problems);
     if (document) documents.push(document);
   };
   for (let i = 0; i < lines.length; i++) {
@@ -68,11 +66,16 @@ export function parseDocuments(file: string, text: string, problems: DiagnosticC
   return documents;
 }
 
-/** One document; `undefined` when it is empty or has a problem (reported). */
-function parseDocument(file: string, source: string, line: number, problems: DiagnosticCollector): SourceDocument | undefined {
+/**
+ * One document, whose text starts after line `offsetLines` of the file and whose content starts at
+ * `line`; `undefined` when it is empty or has a problem (reported). The document is parsed on its
+ * own (not padded to its place in the file, which made a file of many documents quadratic), and
+ * lines are counted from where it starts.
+ */
+function parseDocument(file: string, source: string, offsetLines: number, line: number, problems: DiagnosticCollector): SourceDocument | undefined {
   try {
     const events = yaml.parseEvents(source, { filename: file });
-    const lineAt = lineFinder(source);
+    const lineAt = lineFinder(source, offsetLines);
     const { inexactNumbers, itemStarts } = scanEvents(source, events);
     for (const n of inexactNumbers) {
       problems.add({
@@ -92,16 +95,19 @@ function parseDocument(file: string, source: string, line: number, problems: Dia
   } catch (error) {
     const mark = (error as yaml.YAMLException).mark;
     const reason = (error as yaml.YAMLException).reason ?? String(error);
-    problems.add({ origin: { file, line: mark ? mark.line + 1 : line }, message: `invalid YAML: ${reason}` });
+    problems.add({ origin: { file, line: mark ? offsetLines + mark.line + 1 : line }, message: `invalid YAML: ${reason}` });
     return undefined;
   }
 }
 
-/** The 1-based line of an offset in `source`. */
-function lineFinder(source: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+/** The file's 1-based line of an offset in `source`, a text that starts after line `offsetLines` of the file. */
+function lineFinder(source: string, offsetLines: number): (offset: number) => number {
+  let starts: number[] | undefined;
   return (offset) => {
+    if (starts === undefined) {
+      starts = [0];
+      for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -109,7 +115,7 @@ function lineFinder(source: string): (offset: number) => number {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return lo + 1;
+    return offsetLines + lo + 1;
   };
 }
 

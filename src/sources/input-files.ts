@@ -18,19 +18,26 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
  * Every `*.yaml`, `*.yml` and `*.json` file under the given paths, sorted so that the order of a
  * directory listing never matters. A path given explicitly is taken whatever its name. Inside a
  * directory, a symlink is followed only to a regular file inside the given paths; symlinked
- * directories are not followed (so a walk cannot loop). A file reached twice (through a symlink,
- * or given twice) is listed once, under its first name in sorted order.
+ * directories are not followed, and a directory reached twice (a bind mount) is walked once, so a
+ * walk cannot loop. A file reached twice (through a symlink or a hard link, or given twice) is
+ * listed once, under its first name in sorted order.
  */
 export function listInputFiles(paths: readonly string[], problems: DiagnosticCollector): string[] {
   const roots = paths.map((p) => realPath(p)).filter((p): p is string => p !== undefined);
-  const byRealPath = new Map<string, string>();
-  const found = (file: string, real: string): void => {
-    const known = byRealPath.get(real);
-    if (known === undefined || compareStrings(file, known) < 0) byRealPath.set(real, file);
+  // Files and directories by device and inode: one file has one identity, whatever its names.
+  const files = new Map<string, string>();
+  const directories = new Set<string>();
+  const identity = (stat: fs.Stats) => `${stat.dev}:${stat.ino}`;
+  const found = (file: string, stat: fs.Stats = fs.statSync(file)): void => {
+    const known = files.get(identity(stat));
+    if (known === undefined || compareStrings(file, known) < 0) files.set(identity(stat), file);
   };
   const refuse = (file: string, message: string) => problems.add({ origin: { file, line: 0 }, message });
 
   const visitDirectory = (dir: string): void => {
+    const id = identity(fs.statSync(dir));
+    if (directories.has(id)) return;
+    directories.add(id);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -44,7 +51,7 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
       } else if (entry.isSymbolicLink()) {
         visitSymlink(p, INPUT_FILE.test(entry.name));
       } else if (INPUT_FILE.test(entry.name)) {
-        if (entry.isFile()) found(p, realPath(p) ?? p);
+        if (entry.isFile()) found(p);
         else refuse(p, `is ${fileKind(entry)}, not a regular file; only regular files are read`);
       }
     }
@@ -69,7 +76,7 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
     if (!roots.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) {
       return refuse(link, 'is a symlink to a file outside the input paths; only symlinks within them are followed');
     }
-    found(link, real);
+    found(link, stat);
   };
 
   for (const p of paths) {
@@ -83,10 +90,10 @@ export function listInputFiles(paths: readonly string[], problems: DiagnosticCol
       continue;
     }
     if (stat.isDirectory()) visitDirectory(p);
-    else if (stat.isFile()) found(p, realPath(p) ?? p);
+    else if (stat.isFile()) found(p, stat);
     else refuse(p, `is ${fileKind(stat)}, not a regular file; only regular files are read`);
   }
-  return [...byRealPath.values()].sort(compareStrings);
+  return [...files.values()].sort(compareStrings);
 }
 
 function realPath(p: string): string | undefined {
