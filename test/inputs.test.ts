@@ -41,6 +41,11 @@ describe('exports as people make them', () => {
     expect(outcome([writeFiles({ 'seed.yaml': list })]).files).toEqual(outcome([writeFiles({ 'a.yaml': objects[0], 'b.yaml': objects[1] })]).files);
   });
 
+  test('another kind whose name ends in List is an object like any other: skipped and counted', () => {
+    const dir = writeFiles({ 'a.yaml': `${ALPHA}---\napiVersion: example.com/v1\nkind: AllowList\nitems: {a: b}\n` });
+    expect(runPipeline({ inputs: [dir] }).summary.skippedDocuments).toBe(1);
+  });
+
   test('a problem in an item of a JSON list points at the item\'s field in the file', () => {
     const broken = asObject(shoot('garden-ml', 'broken', [{ name: 'p', runtimes: [{ type: 'rocket' }] }]));
     const text = JSON.stringify({ apiVersion: 'core.gardener.cloud/v1beta1', kind: 'ShootList', items: [asObject(ALPHA), withoutType(broken)] }, null, 2);

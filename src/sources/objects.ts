@@ -23,12 +23,13 @@ export function kubernetesObjects(documents: readonly SourceDocument[], problems
   for (const { content, origin, itemLines } of documents) {
     const object = asObject(content, origin, problems);
     if (!object) continue;
-    if (!object.kind.endsWith('List') || !('items' in object.content)) {
+    const items = object.content.items;
+    const isList = object.kind === 'List' || (object.kind.endsWith('List') && Array.isArray(items));
+    if (!isList) {
       objects.push(object);
       continue;
     }
-    const items = object.content.items;
-    if (items === null) continue;
+    if (items === null || items === undefined) continue;
     if (!Array.isArray(items)) {
       problems.add({ origin, subject: object.kind, path: 'items', message: 'must be a list of objects' });
       continue;
