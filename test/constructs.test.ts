@@ -136,5 +136,5 @@ test('a library user who passes no runtimeConfig still gets gVisor\'s runsc.toml
   expect(env.find((e: any) => e.name === 'RUNTIME_CONFIG_CONTENT').value).toContain('debug = "true"');
   expect(() => new ContainerRuntimeInstallation(new Chart(Testing.app(), 'bad'), 'g', {
     runtime: { ...runtime, providerConfig: { configFlags: { debug: 'maybe' } } }, definition: GVISOR, support: new InstallerSupport(chart, 's2'),
-  })).toThrow('providerConfig.configFlags.debug: must be true, not "maybe"');
+  })).toThrow('providerConfig.configFlags.debug: must be "true" or "false", not "maybe"');
 });

@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { Diagnostic, formatDiagnostic, InputError } from '../diagnostics';
+import { Diagnostic, formatDiagnostic, InputError, printable } from '../diagnostics';
 import { shootKey } from '../model/container-runtime';
 import { StateError } from '../output/ownership';
 import { MassRemovalError } from '../output/removal';
@@ -105,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_INVALID;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${error.message}\n`);
+      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${printable(error.message)}\n`);
       return EXIT_USAGE;
     }
     throw error;

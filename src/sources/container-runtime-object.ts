@@ -41,11 +41,11 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   if (!nodeSelector || Object.keys(nodeSelector).length === 0) {
     return report('spec.workerPool.selector.matchLabels', 'is required: the labels of the pool\'s nodes'), [];
   }
-  const [, project, shoot] = seedNamespace;
+  const [, project, shootName] = seedNamespace;
   return [{
     name: typeof name === 'string' && name !== '' ? name : `${type}-${pool}`,
     type,
-    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shoot },
+    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shootName },
     pool,
     binaryPath,
     nodeSelector,

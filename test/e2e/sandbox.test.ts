@@ -43,7 +43,7 @@ const PIPELINE = [
 
 const SHOOT = shoot('garden-e2e', 'node', [
   { name: 'sandbox', runtimes: [{ type: 'runc-e2e' }] },
-  { name: 'gv', runtimes: [{ type: 'gvisor', providerConfig: { configFlags: { 'net-raw': true } } }] },
+  { name: 'gv', runtimes: [{ type: 'gvisor', providerConfig: { configFlags: { 'net-raw': 'true' } } }] },
   { name: 'vm', runtimes: [{ type: 'kata' }] },
 ]);
 
