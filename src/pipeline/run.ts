@@ -5,6 +5,7 @@ import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { DiagnosticCollector } from '../diagnostics';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
 import { installerEnvironment } from '../installer/environment';
+import { GardenExtension, GardenerExtensionOptions, generateGarden, resolveGardenExtension } from '../gardener/extension';
 import { ShootRef } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
+  /** The garden's registration and acknowledger (`spec.gardener.extension`). @default - none */
+  readonly gardenerExtension?: GardenerExtensionOptions;
 }
 
 /** Counts for the run's summary line. */
@@ -56,6 +59,8 @@ export interface PreparedRun {
   readonly options: PipelineOptions;
   /** The installers' image (mirrored) and pull secret. */
   readonly installer: { readonly image: string; readonly pullSecret?: string };
+  /** What the garden's files register and deploy. @default - no garden files */
+  readonly garden?: GardenExtension;
 }
 
 /**
@@ -78,12 +83,14 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
+  const garden = options.gardenerExtension && resolveGardenExtension(options.gardenerExtension, model.runtimes, catalog, images.acknowledgerImage, problems);
   problems.throwIfAny();
   return {
     shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
     summary: summarize([...byShoot.values()].map((runtimes) => ({ runtimes })), model.skipped),
     options,
     installer: images.installer,
+    ...(garden ? { garden } : {}),
   };
 }
 
@@ -144,6 +151,11 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select);
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
+  }
+  if (prepared.garden) {
+    const { files, chartObjects } = generateGarden(prepared.garden);
+    violations.push(...checkGenerated([...files, ...chartObjects]));
+    yield* toRenderedFiles(files);
   }
   if (violations.length > 0) throw new OutputError(violations);
 }
