@@ -4,8 +4,11 @@ import { Connection, KubeClient } from './client';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** The pod's own API server and service account (the token is re-read: projected tokens rotate). */
-export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Connection {
+/**
+ * The pod's own API server and service account (the token is re-read: projected tokens rotate).
+ * SERVICE_ACCOUNT_DIR overrides where the token and CA are (the tests run the bundle outside a pod).
+ */
+export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = env.SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR): Connection {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) throw new Error('KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: not running in a pod');

@@ -99,6 +99,11 @@ export class StandInApiServer {
     }
   }
 
+  /** Other resources change (etcd's resourceVersion is shared): the version moves without a ContainerRuntime event. */
+  public advance(by: number): void {
+    this.rv += by;
+  }
+
   /** Forgets the event history (etcd compaction): a watch from an older resourceVersion gets 410 Gone. */
   public compact(): void {
     this.compactedBefore = this.rv + 1;
