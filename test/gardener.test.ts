@@ -204,3 +204,13 @@ test('bad spec.gardener.extension: an unknown type, or no type to register, at i
   expect(empty.stderr).toContain('no runtime type to register');
   expect(fs.existsSync(path.join(none, 'out'))).toBe(false);
 });
+
+test('the Gardener schemas catch a broken ControllerRegistration or ControllerDeployment', () => {
+  const { ControllerRegistration, ControllerDeployment } = require('../src/validate/gardener');
+  const registration = { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'ControllerRegistration', metadata: { name: 'r' }, spec: { resources: [{ kind: 'ContainerRuntime', type: 'gvisor' }], deployment: { policy: 'OnDemand', deploymentRefs: [{ name: 'r' }] } } };
+  expect(() => new ControllerRegistration(registration).validate()).not.toThrow();
+  expect(() => new ControllerRegistration({ ...registration, spec: { ...registration.spec, deployment: { policy: 'Sometimes' } } }).validate()).toThrow(/policy/);
+  expect(() => new ControllerRegistration({ ...registration, spec: { resources: [{ kind: 'ContainerRuntime' }] } }).validate()).toThrow(/type/);
+  expect(() => new ControllerDeployment({ apiVersion: 'core.gardener.cloud/v1', kind: 'ControllerDeployment', metadata: { name: 'r' }, helm: { rawChart: 'not base64!' } }).validate()).toThrow(/rawChart/);
+  expect(() => new ControllerDeployment({ apiVersion: 'core.gardener.cloud/v1beta1', kind: 'ControllerDeployment', metadata: { name: 'r' }, type: 'helm' }).validate()).toThrow();
+});
