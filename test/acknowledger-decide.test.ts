@@ -49,16 +49,21 @@ const rows: Row[] = [
   ['[restore] operation wait-for-state: gardenlet is still copying the state, wait', object({ annotations: requested('wait-for-state') }), 'skip'],
   ['[restore] operation restore: lastOperation type Restore', object({ annotations: requested('restore') }), 'Restore'],
   ['[delete] an object being deleted: nothing (no finalizer of ours holds it)', object({ annotations: requested('reconcile'), deletionTimestamp: '2026-12-02T10:00:00Z' }), 'skip'],
+  ['[delete] being deleted, held by the replaced extension\'s finalizer: released, other finalizers kept', { ...object({ deletionTimestamp: '2026-12-02T10:00:00Z' }), metadata: { ...object().metadata, deletionTimestamp: '2026-12-02T10:00:00Z', finalizers: ['extensions.gardener.cloud/containerruntime', 'example.com/keep'] } }, 'release'],
   ['an operation value gardenlet does not use for extension objects is left alone', object({ annotations: requested('something-else') }), 'skip'],
 ];
 
 test.each(rows)('%s', (_name, input, expected) => {
   const decision = decide(input, NOW);
+  if (expected === 'release') {
+    expect(decision).toEqual({ action: 'release', finalizers: ['example.com/keep'] });
+    return;
+  }
   if (expected === 'skip') {
     expect(decision.action).toBe('skip');
     return;
   }
-  if (decision.action !== 'acknowledge') throw new Error(`expected an acknowledgement, got skip: ${decision.reason}`);
+  if (decision.action !== 'acknowledge') throw new Error(`expected an acknowledgement, got ${JSON.stringify(decision)}`);
   expect(decision.status.lastOperation.type).toBe(expected);
   expect(decision.status.lastOperation).toEqual(expect.objectContaining({ state: 'Succeeded', progress: 100, lastUpdateTime: '2026-12-02T10:00:30Z' }));
   expect(decision.status.observedGeneration).toBe(input.metadata.generation);

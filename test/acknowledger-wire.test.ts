@@ -147,7 +147,7 @@ describe('the watch loop', () => {
     // A bookmark moves the resourceVersion the next watch starts from.
     server.advance(50);
     server.bookmark();
-    const bookmarked = Number(server.get(NS, 'gvisor-a').metadata.resourceVersion) + 50;
+    const bookmarked = server.resourceVersion;
     await new Promise((r) => setTimeout(r, 50));
     server.endWatches();
     await eventually(() => server.requests.filter((r) => r.path.includes('watch=1')).length === 2, 'the second watch');
@@ -185,6 +185,20 @@ describe('the watch loop', () => {
     await eventually(() => healthy('gvisor-x') && server.get(NS, 'gvisor-x').status.lastOperation.type === 'Restore', 'Restore');
     server.delete(NS, 'gvisor-x');
     expect(server.get(NS, 'gvisor-x')).toBeUndefined();
+  });
+
+  test('deletion: a finalizer left by the replaced extension is released, so the object goes; another controller\'s stays', async () => {
+    server = await new StandInApiServer().start();
+    await startAcknowledger();
+    server.gardenletDeploy(NS, 'gvisor-old', { type: 'gvisor', pool: 'old' });
+    server.addFinalizer(NS, 'gvisor-old', 'extensions.gardener.cloud/containerruntime');
+    server.delete(NS, 'gvisor-old');
+    await eventually(() => server.get(NS, 'gvisor-old') === undefined, 'gvisor-old gone');
+    server.gardenletDeploy(NS, 'gvisor-kept', { type: 'gvisor', pool: 'kept' });
+    server.addFinalizer(NS, 'gvisor-kept', 'example.com/other');
+    server.delete(NS, 'gvisor-kept');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.get(NS, 'gvisor-kept').metadata.finalizers).toEqual(['example.com/other']);
   });
 
   test('stop() ends the watch and run() resolves', async () => {

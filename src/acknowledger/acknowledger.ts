@@ -45,6 +45,8 @@ export class Acknowledger {
   private readonly busy = new Set<string>();
   private readonly pending = new Map<string, ContainerRuntimeObject>();
   private readonly retries = new Map<string, number>();
+  /** resourceVersions our own patches produced, per object: their watch events are echoes, not news. */
+  private readonly echoes = new Map<string, Set<string>>();
 
   constructor(private readonly options: AcknowledgerOptions) {
     this.types = new Set(options.types);
@@ -138,6 +140,8 @@ export class Acknowledger {
   private enqueue(object: ContainerRuntimeObject): void {
     if (this.stopped || !this.ours(object)) return;
     const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    const echoes = this.echoes.get(key);
+    if (object.metadata.resourceVersion !== undefined && echoes?.delete(object.metadata.resourceVersion)) return;
     if (this.busy.has(key)) {
       this.pending.set(key, object);
       return;
@@ -181,14 +185,32 @@ export class Acknowledger {
     const operation = object.metadata.annotations?.[OPERATION_ANNOTATION] ?? 'none';
     if (decision.action === 'skip') return false;
     const path = objectPath(object);
+    if (decision.action === 'release') {
+      // A merge patch replaces the whole list; the resourceVersion makes sure it is the list we read.
+      this.echo(object, await this.options.client.request('PATCH', path, { metadata: { resourceVersion, finalizers: decision.finalizers } }, MERGE_PATCH));
+      this.log(`action=release-finalizer namespace=${namespace} name=${name} type=${object.spec?.type}`);
+      return true;
+    }
     const updated = await this.options.client.request('PATCH', `${path}/status`,
       { metadata: { resourceVersion }, status: decision.status }, MERGE_PATCH);
+    this.echo(object, updated);
     if (decision.removeOperation) {
-      await this.options.client.request('PATCH', path,
-        { metadata: { resourceVersion: updated?.metadata?.resourceVersion, annotations: { [OPERATION_ANNOTATION]: null } } }, MERGE_PATCH);
+      this.echo(object, await this.options.client.request('PATCH', path,
+        { metadata: { resourceVersion: updated?.metadata?.resourceVersion, annotations: { [OPERATION_ANNOTATION]: null } } }, MERGE_PATCH));
     }
     this.log(`action=acknowledge namespace=${namespace} name=${name} type=${object.spec?.type} operation=${operation} lastOperation=${decision.status.lastOperation.type} generation=${decision.status.observedGeneration}`);
     return true;
+  }
+
+  /** Remembers the resourceVersion a patch of ours produced (at most a few per object). */
+  private echo(object: ContainerRuntimeObject, written: ContainerRuntimeObject | undefined): void {
+    const rv = written?.metadata?.resourceVersion;
+    if (rv === undefined) return;
+    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    const set = this.echoes.get(key) ?? new Set<string>();
+    set.add(rv);
+    if (set.size > 8) set.delete(set.values().next().value as string);
+    this.echoes.set(key, set);
   }
 
   private sleep(ms: number): Promise<void> {

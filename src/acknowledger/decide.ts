@@ -10,11 +10,16 @@
  * - Migration waits for a lastOperation of type Migrate (pkg/gardenlet/operation/botanist and
  *   pkg/extensions: WaitUntilExtensionObjectsMigrated); restore first creates the object with
  *   `wait-for-state`, copies the state, then sets `restore` (RestoreExtensionWithDeployFunction).
- * - Deletion waits until the object is gone: without a finalizer of ours it goes by itself.
+ * - Deletion waits until the object is gone: without a finalizer of ours it goes by itself. A
+ *   finalizer left by the extension this one replaced (Gardener's extension library writes
+ *   `extensions.gardener.cloud/containerruntime...`, extensions/pkg/controller/containerruntime)
+ *   would hold it forever, since only one registration serves a type: it is released.
  */
 
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 export const TIMESTAMP_ANNOTATION = 'gardener.cloud/timestamp';
+/** The finalizer prefix of ContainerRuntime controllers built on Gardener's extension library. */
+export const EXTENSION_FINALIZER_PREFIX = 'extensions.gardener.cloud/containerruntime';
 
 /** The parts of a ContainerRuntime (extensions.gardener.cloud/v1alpha1) the decision reads. */
 export interface ContainerRuntimeObject {
@@ -24,6 +29,7 @@ export interface ContainerRuntimeObject {
     readonly generation?: number;
     readonly resourceVersion?: string;
     readonly deletionTimestamp?: string;
+    readonly finalizers?: readonly string[];
     readonly annotations?: Readonly<Record<string, string>>;
   };
   readonly spec?: { readonly type?: string; readonly workerPool?: { readonly name?: string } };
@@ -45,6 +51,8 @@ export interface LastOperation {
 
 export type Decision =
   | { readonly action: 'skip'; readonly reason: string }
+  /** Being deleted, held by the replaced extension's finalizer: keep only the other finalizers. */
+  | { readonly action: 'release'; readonly finalizers: readonly string[] }
   | {
     readonly action: 'acknowledge';
     /** For the status subresource, as a JSON merge patch (null removes lastError). */
@@ -91,7 +99,12 @@ export function gardenerWouldWait(object: ContainerRuntimeObject): string | unde
 /** The decision for one object of one of our types, at time `now` (ms since the epoch). */
 export function decide(object: ContainerRuntimeObject, now: number): Decision {
   const { metadata, status } = object;
-  if (metadata.deletionTimestamp !== undefined) return { action: 'skip', reason: 'being deleted: no finalizer of ours holds it' };
+  if (metadata.deletionTimestamp !== undefined) {
+    const finalizers = metadata.finalizers ?? [];
+    const kept = finalizers.filter((f) => !f.startsWith(EXTENSION_FINALIZER_PREFIX));
+    if (kept.length < finalizers.length) return { action: 'release', finalizers: kept };
+    return { action: 'skip', reason: 'being deleted: no finalizer of ours holds it' };
+  }
   const operation = metadata.annotations?.[OPERATION_ANNOTATION];
   if (operation === 'wait-for-state') return { action: 'skip', reason: 'waiting for gardenlet to restore its state' };
   if (operation !== undefined && !OPERATIONS.includes(operation)) return { action: 'skip', reason: `unknown operation "${operation}"` };

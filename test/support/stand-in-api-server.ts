@@ -85,11 +85,22 @@ export class StandInApiServer {
     return this.objects.get(`${namespace}/${name}`);
   }
 
+  /** A DELETE: with finalizers the object only gets a deletionTimestamp, and goes when the last finalizer does. */
   public delete(namespace: string, name: string): void {
     const object = this.objects.get(`${namespace}/${name}`);
     if (!object) return;
+    if (object.metadata.finalizers?.length) {
+      this.store({ ...object, metadata: { ...object.metadata, deletionTimestamp: object.metadata.deletionTimestamp ?? new Date().toISOString() } }, 'MODIFIED');
+      return;
+    }
     this.objects.delete(`${namespace}/${name}`);
     this.emit('DELETED', { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.rv) } });
+  }
+
+  /** Another controller adds a finalizer (as Gardener's extension library does). */
+  public addFinalizer(namespace: string, name: string, finalizer: string): void {
+    const object = this.objects.get(`${namespace}/${name}`);
+    this.store({ ...object, metadata: { ...object.metadata, finalizers: [...(object.metadata.finalizers ?? []), finalizer] } }, 'MODIFIED');
   }
 
   /** Sends a BOOKMARK (the current resourceVersion) to every watch that asked for bookmarks. */
@@ -114,6 +125,11 @@ export class StandInApiServer {
   public endWatches(): void {
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
+  }
+
+  /** The latest resourceVersion (what a bookmark sends now). */
+  public get resourceVersion(): number {
+    return this.rv;
   }
 
   public get openWatches(): number {
@@ -178,6 +194,12 @@ export class StandInApiServer {
       ? { ...object, status: patched.status }
       : { ...patched, status: object.status, metadata: { ...patched.metadata, generation: JSON.stringify(patched.spec) === JSON.stringify(object.spec) ? object.metadata.generation : object.metadata.generation + 1 } };
     if (next.status === undefined) delete next.status;
+    if (next.metadata.deletionTimestamp !== undefined && !next.metadata.finalizers?.length) {
+      this.objects.delete(key);
+      const gone = { ...next, metadata: { ...next.metadata, resourceVersion: String(++this.rv) } };
+      this.emit('DELETED', gone);
+      return json(res, 200, gone);
+    }
     return json(res, 200, this.store(next, 'MODIFIED'));
   }
 
