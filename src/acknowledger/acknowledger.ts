@@ -125,7 +125,7 @@ export class Acknowledger {
       const rv = event.object?.metadata?.resourceVersion;
       if (typeof rv === 'string') latest = rv;
       if (event.type === 'ADDED' || event.type === 'MODIFIED') this.enqueue(event.object);
-    });
+    }, (timeout + 60) * 1000);
     this.watch = watch;
     await watch.done;
     if (gone) throw gone;

@@ -62,8 +62,11 @@ export class KubeClient {
     });
   }
 
-  /** A streaming GET of a watch URL: one JSON event per line. */
-  public watch(path: string, onEvent: (event: WatchEvent) => void): Watch {
+  /**
+   * A streaming GET of a watch URL: one JSON event per line. A connection silent for `idleMs`
+   * fails (a peer that vanished without closing the connection would otherwise hang it forever).
+   */
+  public watch(path: string, onEvent: (event: WatchEvent) => void, idleMs = 0): Watch {
     let req: http.ClientRequest | undefined;
     let aborted = false;
     const done = new Promise<void>((resolve, reject) => {
@@ -94,7 +97,10 @@ export class KubeClient {
         });
         res.on('end', () => resolve());
         res.on('error', (error) => (aborted ? resolve() : reject(error)));
+        // A connection closed without 'end' or 'error' still ends the watch (once settled, this is a no-op).
+        res.on('close', () => resolve());
       });
+      if (idleMs > 0) req.setTimeout(idleMs, () => req?.destroy(new Error(`watch ${path}: no data for ${idleMs} ms`)));
       req.on('error', (error) => (aborted ? resolve() : reject(error)));
       req.end();
     });
