@@ -49,7 +49,22 @@ test('the installer DaemonSet has a stable selector, runs only on the pool and u
   expect(pod.automountServiceAccountToken).toBe(false);
   expect(pod.serviceAccountName).toBe('shoot-runtimes-installer');
   expect(pod.nodeSelector).toEqual({ ...poolSelector('sandbox'), 'worker.gardener.cloud/cri-name': 'containerd' });
-  expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'sandbox', effect: 'NoSchedule' }]);
+  expect(pod.tolerations).toEqual([
+    { key: 'dedicated', operator: 'Equal', value: 'sandbox', effect: 'NoSchedule' },
+    { key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' },
+  ]);
+});
+
+// Gardener's node readiness (docs/usage/advanced/node-readiness.md): gardener-resource-manager
+// lifts the critical-components-not-ready taint once every kube-system DaemonSet labelled
+// critical-component, on the DaemonSet and on its pod template, has a Ready pod on the node.
+test('an installer keeps a new node closed to workloads until it is Ready: critical-component label on DaemonSet and template', () => {
+  const ds = daemonSet(synth());
+  expect(ds.metadata.namespace).toBe('kube-system');
+  expect(ds.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.template.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.selector.matchLabels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(ds.spec.template.spec.containers[0].readinessProbe.exec.command).toEqual(['/bin/sh', '/scripts/install.sh', 'verify']);
 });
 
 test('only the install init container is privileged; the others run unprivileged and read-only', () => {

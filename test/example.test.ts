@@ -11,6 +11,9 @@ const MODELS: Record<string, () => { new (o: unknown): { validate(): void } }> =
   'node.k8s.io/v1/RuntimeClass': () => require('kubernetes-models/node.k8s.io/v1/RuntimeClass').RuntimeClass,
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
   'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
+  // The garden's objects (dist/garden/): Gardener's types, schemas written from gardener/gardener.
+  'core.gardener.cloud/v1beta1/ControllerRegistration': () => require('../src/validate/gardener').ControllerRegistration,
+  'core.gardener.cloud/v1/ControllerDeployment': () => require('../src/validate/gardener').ControllerDeployment,
 };
 
 const DIST = path.join(ROOT, 'dist');
@@ -20,7 +23,7 @@ const shootDirs = Object.keys(readTree(DIST))
 
 test('the example renders every kind of case the README promises', () => {
   expect(shootDirs).toEqual(expect.arrayContaining([
-    'shoots/garden-dev/alpha', 'shoots/garden-dev/beta', 'shoots/garden-ml/training', 'shoots/garden-ml/notebooks', 'shoots/garden-ops/edge',
+    'shoots/garden-dev/alpha', 'shoots/garden-dev/beta', 'shoots/garden-ml/training', 'shoots/garden-ml/notebooks', 'shoots/garden-ops/edge', 'garden',
   ]));
 });
 

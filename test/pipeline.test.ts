@@ -59,7 +59,8 @@ test('a multi-pool shoot with taints and providerConfig yields per-pool classes,
   expect(ds.spec.template.spec.nodeSelector).toEqual({
     'worker.gardener.cloud/pool': 'sandbox', 'worker.garden.sapcloud.io/group': 'sandbox', 'worker.gardener.cloud/cri-name': 'containerd',
   });
-  expect(ds.spec.template.spec.tolerations).toEqual(tolerations);
+  // The pool's taints, and Gardener's node-readiness taint (new nodes wait for the installer).
+  expect(ds.spec.template.spec.tolerations).toEqual([...tolerations, { key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' }]);
   const install = ds.spec.template.spec.initContainers.find((c: any) => c.name === 'install');
   const env = Object.fromEntries(install.env.map((e: any) => [e.name, e.value]));
   expect(env.RUNTIME_CONFIG_PATH).toBe('/etc/containerd/runsc.toml');
@@ -86,7 +87,10 @@ test('a ContainerRuntime from the seed is taken as it is and renders exactly lik
   const seedDs = objectsOf(fromSeed.files)['DaemonSet/gvisor-sandbox'];
   expect(seedDs.spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
   const shootDs = objectsOf(fromShoot.files)['DaemonSet/gvisor-sandbox'];
-  expect({ ...seedDs, spec: { ...seedDs.spec, template: { ...seedDs.spec.template, spec: { ...seedDs.spec.template.spec, tolerations: [] } } } })
+  // ... where the Shoot's installer tolerates exactly the pool's (no) taints and the node-readiness taint.
+  const tolerations = shootDs.spec.template.spec.tolerations;
+  expect(tolerations).toEqual([{ key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' }]);
+  expect({ ...seedDs, spec: { ...seedDs.spec, template: { ...seedDs.spec.template, spec: { ...seedDs.spec.template.spec, tolerations } } } })
     .toEqual(shootDs);
 });
 

@@ -44,6 +44,11 @@ test('dropping a runtime from a pool removes its classes at once and renders its
   expect(uninstaller.spec.selector).toEqual(installer.spec.selector);
   expect(uninstaller.spec.template.spec.nodeSelector).toEqual(installer.spec.template.spec.nodeSelector);
   expect(uninstaller.spec.template.metadata.labels['shoot-runtimes.dev/phase']).toBe('uninstall');
+  // New nodes wait for installers (node.gardener.cloud/critical-component), never for an uninstaller.
+  expect(installer.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(uninstaller.metadata.labels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(uninstaller.spec.template.metadata.labels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(JSON.stringify(uninstaller.spec.template.spec.tolerations)).not.toContain('critical-components-not-ready');
   const init = uninstaller.spec.template.spec.initContainers;
   expect(init.map((c: any) => c.name)).toEqual(['uninstall']);
   expect(init[0].command).toEqual(['/bin/sh', '/scripts/install.sh', 'uninstall']);

@@ -4,6 +4,7 @@ import { shootKey } from '../model/container-runtime';
 import { StateError } from '../output/ownership';
 import { MassRemovalError } from '../output/removal';
 import { FileSystemError, fileSystemError, isErrnoError } from '../output/tree';
+import { AcknowledgeFailed, acknowledgeCommand } from './cmds/acknowledge';
 import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { setQuiet } from './format';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(retireCommand as never)
     .command(planCommand as never)
     .command(catalogCommand as never)
+    .command(acknowledgeCommand as never)
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
@@ -93,6 +95,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof OutputError) {
       for (const v of error.violations) process.stderr.write(`${v}\n`);
       process.stderr.write('error: a generated object broke its schema or a safety rule; this is a bug in shoot-runtimes, please report it. Nothing was written.\n');
+      return EXIT_INVALID;
+    }
+    if (error instanceof AcknowledgeFailed) {
+      process.stderr.write(`acknowledge: ${error.message}\n`);
       return EXIT_INVALID;
     }
     if (error instanceof CheckFailed) {

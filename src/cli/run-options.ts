@@ -50,5 +50,7 @@ export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptio
     shard = parseShard(args.shard);
     if (!shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not "${args.shard}"`);
   }
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, allowRemoval: args['allow-removal'] ?? pipeline?.allowRemoval, registry: pipeline?.registry, assignments: pipeline?.assignments };
+  // The garden's files belong to one shard only: the first (or the whole run).
+  const gardenerExtension = shard === undefined || shard.index === 1 ? pipeline?.gardenerExtension : undefined;
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, allowRemoval: args['allow-removal'] ?? pipeline?.allowRemoval, registry: pipeline?.registry, assignments: pipeline?.assignments, gardenerExtension };
 }

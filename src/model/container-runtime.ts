@@ -67,6 +67,8 @@ export interface ContainerRuntime {
    * @default true
    */
   readonly nodesLabelled?: boolean;
+  /** Assigned by the pipeline file (`spec.assignments`), not declared in a Shoot: not registered with Gardener. @default false */
+  readonly assigned?: boolean;
   readonly origin: SourceRef;
 }
 

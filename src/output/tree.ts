@@ -24,6 +24,7 @@ export const OUTPUT_LAYOUT: readonly RegExp[] = [
   new RegExp(`^shoots/${SEGMENT}/${SEGMENT}/${SEGMENT}\\.yaml$`),
   new RegExp(`^(flux|argocd)/${SEGMENT}/${SEGMENT}\\.yaml$`),
   /^argocd\/applicationset\.yaml$/,
+  new RegExp(`^garden/${SEGMENT}\\.yaml$`),
   new RegExp(`^\\.shoot-runtimes/installed/${SEGMENT}/${SEGMENT}\\.json$`),
 ];
 

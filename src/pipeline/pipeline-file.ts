@@ -5,6 +5,7 @@ import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, gitopsConfig } from '../gitops/config';
+import { GardenerExtensionOptions } from '../gardener/extension';
 import { Assignment } from '../sources/shoot';
 import { assignments } from './assignments';
 import { schemaProblems } from './schema';
@@ -31,6 +32,8 @@ export interface PipelineFile {
   readonly registry?: RegistryOptions;
   /** `spec.gitops`: Flux and Argo CD objects. @default - none */
   readonly gitops?: GitopsConfig;
+  /** `spec.gardener.extension`: the garden's ControllerRegistration and ControllerDeployment. @default - none */
+  readonly gardenerExtension?: GardenerExtensionOptions;
 }
 
 /** Loads and checks a pipeline file; throws an InputError naming every problem. */
@@ -67,6 +70,7 @@ export function loadPipelineFile(file: string): PipelineFile {
   const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
   const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
+  const extension = fieldAt(doc, 'spec', 'gardener', 'extension') as { name?: string; types?: string[] } | undefined;
   problems.throwIfAny();
   return {
     file,
@@ -79,5 +83,8 @@ export function loadPipelineFile(file: string): PipelineFile {
     assignments: assigned,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
     ...(typeof allowRemoval === 'boolean' ? { allowRemoval } : {}),
+    ...(extension !== undefined && extension !== null ? {
+      gardenerExtension: { ...extension, source: { origin, subject: `Pipeline ${name as string}` } },
+    } : {}),
   };
 }

@@ -4,6 +4,13 @@ import { DiagnosticCollector } from '../diagnostics';
 import { ContainerRuntime, Origin, diagnosticAt } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
 
+/**
+ * The official Node.js image (Docker Hub library/node, 20 on Alpine) the acknowledger runs on.
+ * The digest is the one public Dockerfiles and a BuildKit log resolve `node:20-alpine` to (found
+ * with the search tools in public repositories); override it with spec.registry.acknowledgerImage.
+ */
+export const DEFAULT_ACKNOWLEDGER_IMAGE = 'docker.io/library/node:20-alpine@sha256:fb4cd12c85ee03686f6af5362a0b0d56d50c58a04632e6c0fb8363f609372293';
+
 /** `spec.registry`: where images come from in an air-gapped landscape. */
 export interface RegistryOptions {
   /** Registry host (with optional port and path prefix) that replaces every image's registry. */
@@ -14,6 +21,8 @@ export interface RegistryOptions {
   readonly requireDigests?: boolean;
   /** The image the installer script runs in. @default DEFAULT_INSTALLER_IMAGE */
   readonly installerImage?: string;
+  /** The Node.js image the acknowledger runs on in the seeds, pinned by digest. @default DEFAULT_ACKNOWLEDGER_IMAGE */
+  readonly acknowledgerImage?: string;
   /** Where `spec.registry` is written, for messages. @default - not from a pipeline file */
   readonly source?: { readonly origin: Origin; readonly subject: string };
 }
@@ -21,12 +30,13 @@ export interface RegistryOptions {
 /** The pipeline file's `spec.registry` (its shape checked by the pipeline schema). */
 export function registryOptions(raw: unknown, source?: RegistryOptions['source']): RegistryOptions | undefined {
   if (!isObject(raw)) return undefined;
-  const { mirror, pullSecret, requireDigests, installerImage } = raw;
+  const { mirror, pullSecret, requireDigests, installerImage, acknowledgerImage } = raw;
   return {
     ...(typeof mirror === 'string' ? { mirror } : {}),
     ...(typeof pullSecret === 'string' ? { pullSecret } : {}),
     ...(requireDigests === true ? { requireDigests } : {}),
     ...(typeof installerImage === 'string' ? { installerImage } : {}),
+    ...(typeof acknowledgerImage === 'string' ? { acknowledgerImage } : {}),
     ...(source ? { source } : {}),
   };
 }
@@ -57,6 +67,8 @@ export function isDigestPinned(image: string): boolean {
 export class ImagePolicy {
   /** The installers' image (mirrored) and pull secret. */
   public readonly installer: { readonly image: string; readonly pullSecret?: string };
+  /** The acknowledger's image (mirrored; the schema requires a digest). */
+  public readonly acknowledgerImage: string;
   private readonly mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
 
   constructor(private readonly registry: RegistryOptions, private readonly problems: DiagnosticCollector) {
@@ -70,6 +82,7 @@ export class ImagePolicy {
       });
     }
     this.installer = { image, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) };
+    this.acknowledgerImage = mirrorImage(registry.acknowledgerImage ?? DEFAULT_ACKNOWLEDGER_IMAGE, registry.mirror);
   }
 
   /** The catalog entry with its image as this run pulls it; `undefined` (reported) when it breaks the policy. */

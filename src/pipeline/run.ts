@@ -5,6 +5,7 @@ import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
 import { Diagnostic, DiagnosticCollector, InputError } from '../diagnostics';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
 import { installerEnvironment } from '../installer/environment';
+import { GardenExtension, GardenerExtensionOptions, generateGarden, resolveGardenExtension } from '../gardener/extension';
 import { ShootRef, compareStrings, shootKey } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
@@ -27,6 +28,8 @@ export interface PipelineOptions {
   readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
+  /** The garden's registration and acknowledger (`spec.gardener.extension`). @default - none */
+  readonly gardenerExtension?: GardenerExtensionOptions;
 }
 
 /** Counts for the run's summary line. */
@@ -59,6 +62,8 @@ export interface PreparedRun {
   readonly options: PipelineOptions;
   /** The installers' image (mirrored) and pull secret. */
   readonly installer: { readonly image: string; readonly pullSecret?: string };
+  /** What the garden's files register and deploy. @default - no garden files */
+  readonly garden?: GardenExtension;
 }
 
 /**
@@ -83,6 +88,7 @@ export function prepareRun(options: PipelineOptions, mode: { readonly keepGoing?
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
+  const garden = options.gardenerExtension && resolveGardenExtension(options.gardenerExtension, model.runtimes, catalog, images.acknowledgerImage, problems);
   const failed = new Map<string, Diagnostic[]>();
   if (problems.count > 0) {
     const located = problems.located();
@@ -97,6 +103,7 @@ export function prepareRun(options: PipelineOptions, mode: { readonly keepGoing?
     summary: summarize(valid.map(([, runtimes]) => ({ runtimes })), model.skipped),
     options,
     installer: images.installer,
+    ...(garden ? { garden } : {}),
   };
 }
 
@@ -173,6 +180,11 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
       .filter((f) => !keptKeys.has(shootOfPath(f.path) ?? ''));
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
+  }
+  if (prepared.garden) {
+    const { files, chartObjects } = generateGarden(prepared.garden);
+    violations.push(...checkGenerated([...files, ...chartObjects]));
+    yield* toRenderedFiles(files);
   }
   if (violations.length > 0) throw new OutputError(violations);
 }

@@ -145,6 +145,7 @@ export function assignedContainerRuntimes(
       architecture: (fieldAt(worker, 'machine', 'architecture') ?? 'amd64') as Architecture,
       providerConfig: a.providerConfig,
       nodesLabelled: workerLabels[runtimeNodeLabel(a.type)] === 'true',
+      assigned: true,
       origin: {
         ...a.origin,
         subject: a.subject,

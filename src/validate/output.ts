@@ -19,6 +19,11 @@ const MODELS: Readonly<Record<string, () => Model>> = {
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': () => require('@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization').Kustomization,
   'argoproj.io/v1alpha1/Application': () => require('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application').Application,
   'argoproj.io/v1alpha1/ApplicationSet': () => require('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet').ApplicationSet,
+  'apps/v1/Deployment': () => require('kubernetes-models/apps/v1/Deployment').Deployment,
+  'rbac.authorization.k8s.io/v1/ClusterRole': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole').ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding').ClusterRoleBinding,
+  'core.gardener.cloud/v1beta1/ControllerRegistration': () => require('./gardener').ControllerRegistration,
+  'core.gardener.cloud/v1/ControllerDeployment': () => require('./gardener').ControllerDeployment,
 };
 const loaded = new Map<string, Model>();
 
@@ -66,7 +71,9 @@ interface Container {
 /** Our rules for what runs on every node of a fleet. */
 function safetyViolations(object: GeneratedFile['object']): string[] {
   const out: string[] = [];
-  if (object.kind === 'ServiceAccount' && object.automountServiceAccountToken !== false) {
+  if (object.kind === 'Deployment') return deploymentViolations(object);
+  // The acknowledger's ServiceAccount (in a seed) is the one whose token is used.
+  if (object.kind === 'ServiceAccount' && object.automountServiceAccountToken !== false && !isAcknowledger(object)) {
     out.push('must not mount a service account token (automountServiceAccountToken: false)');
   }
   if (object.kind !== 'DaemonSet') return out;
@@ -91,6 +98,23 @@ function safetyViolations(object: GeneratedFile['object']): string[] {
     }
     if (!privileged && c.securityContext?.allowPrivilegeEscalation !== false) {
       out.push(`container ${c.name} must set allowPrivilegeEscalation: false`);
+    }
+  }
+  return out;
+}
+
+function isAcknowledger(object: GeneratedFile['object']): boolean {
+  return (object as any).metadata?.labels?.['app.kubernetes.io/name'] === 'shoot-runtimes-acknowledger';
+}
+
+/** The acknowledger's Deployment: nothing privileged, images pinned by digest. */
+function deploymentViolations(object: GeneratedFile['object']): string[] {
+  const out: string[] = [];
+  const pod = (object as any).spec?.template?.spec ?? {};
+  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as Container[]) {
+    if (!/@sha256:[0-9a-f]{64}$/.test(c.image ?? '')) out.push(`container ${c.name}: image "${c.image}" must be pinned by a digest`);
+    if (c.securityContext?.privileged || c.securityContext?.allowPrivilegeEscalation !== false) {
+      out.push(`container ${c.name} must not be privileged and must set allowPrivilegeEscalation: false`);
     }
   }
   return out;
