@@ -3,6 +3,8 @@ import { DEFAULT_INSTALLER_IMAGE } from '../constructs/installer-support';
 import { DiagnosticCollector } from '../diagnostics';
 import { ContainerRuntime, Origin, diagnosticAt } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
+import { pinnedImageProblem } from '../validate/image';
+import { DNS_SUBDOMAIN, dnsSubdomainProblem } from '../validate/names';
 
 /** `spec.registry`: where images come from in an air-gapped landscape. */
 export interface RegistryOptions {
@@ -58,16 +60,26 @@ export class ImagePolicy {
   /** The installers' image (mirrored) and pull secret. */
   public readonly installer: { readonly image: string; readonly pullSecret?: string };
   private readonly mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
+  /** Definitions whose image was refused (reported once, not once per pool). */
+  private readonly refused = new Set<RuntimeDefinition>();
 
   constructor(private readonly registry: RegistryOptions, private readonly problems: DiagnosticCollector) {
     const image = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
-    if (registry.requireDigests && !isDigestPinned(image)) {
-      problems.add({
-        origin: registry.source?.origin ?? { file: 'spec.registry', line: 0 },
-        subject: registry.source?.subject,
-        path: 'spec.registry.requireDigests',
-        message: `the installer image "${image}" is not pinned by a digest: set spec.registry.installerImage to an image@sha256:... reference`,
-      });
+    const report = (path: string, message: string) => problems.add({
+      origin: registry.source?.origin ?? { file: 'spec.registry', line: 0 },
+      subject: registry.source?.subject,
+      path,
+      message,
+    });
+    // The installer image reaches every node of the fleet: a user's mistake in it is reported
+    // here, against the pipeline file, never found later by the output check.
+    const unpinned = pinnedImageProblem(image);
+    if (unpinned) report(registry.installerImage !== undefined ? 'spec.registry.installerImage' : 'spec.registry.mirror', unpinned);
+    else if (registry.requireDigests && !isDigestPinned(image)) {
+      report('spec.registry.requireDigests', `the installer image "${image}" is not pinned by a digest: set spec.registry.installerImage to an image@sha256:... reference`);
+    }
+    if (registry.pullSecret !== undefined && !DNS_SUBDOMAIN.test(registry.pullSecret)) {
+      report('spec.registry.pullSecret', `image pull secret ${dnsSubdomainProblem(registry.pullSecret)}`);
     }
     this.installer = { image, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) };
   }
@@ -76,6 +88,14 @@ export class ImagePolicy {
   public resolve(runtime: ContainerRuntime, found: RuntimeDefinition): RuntimeDefinition | undefined {
     if (!this.mirrored.has(found)) this.mirrored.set(found, { ...found, image: mirrorImage(found.image, this.registry.mirror) });
     const definition = this.mirrored.get(found)!;
+    const invalid = pinnedImageProblem(definition.image);
+    if (invalid) {
+      if (this.refused.has(found)) return undefined;
+      this.refused.add(found);
+      const where = definition.image === found.image ? `spec.runtimes.${definition.type}.image` : 'spec.registry.mirror';
+      this.problems.add(diagnosticAt(runtime, 'type', `runtime type "${definition.type}": ${invalid} (see ${where})`));
+      return undefined;
+    }
     if (this.registry.requireDigests && !isDigestPinned(definition.image)) {
       this.problems.add(diagnosticAt(runtime, 'type', `the image "${definition.image}" of runtime type "${definition.type}" is not pinned by a digest (spec.registry.requireDigests): pin it in spec.runtimes.${definition.type}.image`));
       return undefined;

@@ -12,7 +12,7 @@ import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '..
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
-import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
+import { checkContainerRuntime, checkGeneratedNames, checkInstallerEnvironment } from '../validate/input';
 
 /** What one run of the pipeline works on. */
 export interface PipelineOptions {
@@ -74,6 +74,7 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     const definition = found && images.resolve(runtime, found);
     if (!definition) continue;
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
+    if (!checkInstallerEnvironment(runtime, definition, runtimeConfig, problems)) continue;
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
