@@ -255,3 +255,40 @@ test('two runtimes on one pool may not claim the same handler', () => {
   const p = loadPipelineFile(file);
   expect(() => runPipeline({ inputs: p.sources, runtimes: p.runtimes, assignments: p.assignments })).toThrow(/the containerd handler "runsc" on pool "p" is also claimed by runtime "(gvisor|crun2)"/);
 });
+
+test('spec.gitops values that would make invalid objects are input errors at the pipeline file, per shoot where placeholders fill them', () => {
+  const file = pipeline([
+    '  gitops:',
+    '    flux:',
+    '      sourceRef: {name: "Not A Source", namespace: "Not A Namespace!"}',
+    '      kubeConfigSecret: ".."',
+    '      namespace: "{namespace}-flux-system-with-a-long-suffix-abcdefghijklmnopqrstuv"',
+    '    argocd:',
+    '      repoURL: "https://git.example.com/{{.Values.repo}}"',
+    '      targetRevision: main',
+    '      project: "Bad Project"',
+    '      applicationSet: true',
+  ]);
+  const loaded = () => {
+    try { return { pipeline: loadPipelineFile(file), problems: [] }; } catch (e) { return { problems: (e as InputError).diagnostics.map((d) => formatDiagnostic(d).replace(`${file}:`, 'pipeline.yaml:')) }; }
+  };
+  expect(loaded().problems).toEqual([
+    expect.stringMatching(/^pipeline\.yaml:9: Pipeline r: spec\.gitops\.flux\.sourceRef\.name: "Not A Source" must be a DNS subdomain/),
+    expect.stringMatching(/^pipeline\.yaml:9: Pipeline r: spec\.gitops\.flux\.sourceRef\.namespace: "Not A Namespace!" must be a DNS label/),
+    expect.stringMatching(/^pipeline\.yaml:13: Pipeline r: spec\.gitops\.argocd\.repoURL: .* holds Go-template text/),
+    expect.stringMatching(/^pipeline\.yaml:15: Pipeline r: spec\.gitops\.argocd\.project: "Bad Project" must be a DNS subdomain/),
+  ]);
+  const perShoot = pipeline([
+    '  gitops:',
+    '    flux:',
+    '      sourceRef: {name: runtimes}',
+    '      kubeConfigSecret: "{shoot}..kubeconfig"',
+    '      namespace: "{namespace}-flux-system-with-a-long-suffix-abcdefghijklmnopqrstuv"',
+  ]);
+  const result = cli(['synth', '--config', perShoot]);
+  expect(result.status).toBe(1);
+  expect(result.stderr).not.toContain('bug');
+  const lines = result.stderr.split('\n').map((l) => l.replace(`${perShoot}:`, 'pipeline.yaml:'));
+  expect(lines).toContainEqual(expect.stringMatching(/^pipeline\.yaml:11: Pipeline r: spec\.gitops\.flux\.namespace: for shoot garden-dev\/alpha: "garden-dev-flux-system-with-a-long-suffix-abcdefghijklmnopqrstuv" must be a DNS label/));
+  expect(lines).toContainEqual(expect.stringMatching(/^pipeline\.yaml:10: Pipeline r: spec\.gitops\.flux\.kubeConfigSecret: for shoot garden-dev\/alpha: "alpha\.\.kubeconfig" must be a DNS subdomain/));
+});

@@ -12,6 +12,7 @@ import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '..
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
+import { gitopsShootProblems } from '../validate/gitops';
 import { checkContainerRuntime, checkGeneratedNames, checkInstallerEnvironment } from '../validate/input';
 
 /** What one run of the pipeline works on. */
@@ -79,6 +80,12 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
+  const gitops = options.gitops?.config;
+  for (const key of gitops ? byShoot.keys() : []) {
+    for (const p of gitopsShootProblems(gitops!, shootOf(key))) {
+      problems.add({ origin: gitops!.source?.origin ?? { file: 'spec.gitops', line: 0 }, subject: gitops!.source?.subject, ...p });
+    }
+  }
   problems.throwIfAny();
   return {
     shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
