@@ -12,7 +12,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { loadPipelineFile, runPipeline } from '../../src';
 import { tomlValueProblem } from '../../src/installer/toml';
-import { runtimeConfigPathProblem, runtimeFileNameProblem } from '../../src/validate/host-paths';
+import { hostDirectoryProblem, runtimeConfigPathProblem, runtimeFileNameProblem } from '../../src/validate/host-paths';
 import { containerdBinary } from '../support/debian';
 import { shoot, writeFiles } from '../support/fixtures';
 import { CONFIG_PATH, Shell, addArtifacts, containerd1Config, Host, criRuntimes, hostsRemovedAfterAll, parseToml, runInstaller } from '../support/host';
@@ -38,6 +38,12 @@ const configPath = fc.tuple(fc.option(dnsLabel(8), { nil: undefined }), fc.strin
   .map(([dir, name]) => `/etc/containerd/${dir ? `${dir}/` : ''}${name}`)
   .filter((p) => runtimeConfigPathProblem(p) === undefined);
 
+/** Host directories synth accepts (the host directory rule), Gardener's default among them. */
+const hostDirectory = fc.oneof(
+  fc.constant('/var/bin/containerruntimes'),
+  fc.array(fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,8}$/), { minLength: 1, maxLength: 4 }).map((segments) => `/${segments.join('/')}`),
+).filter((p) => hostDirectoryProblem(p) === undefined);
+
 const definition = fc.record({
   type: dnsLabel(12).map((t) => `rt-${t}`),
   files: fc.uniqueArray(fileName, { minLength: 1, maxLength: 3 }),
@@ -45,6 +51,8 @@ const definition = fc.record({
     .filter((cs) => new Set(cs.map((c) => c.handler)).size === cs.length),
   config: fc.option(configPath, { nil: undefined }),
   netRaw: fc.constantFrom('true', 'false'),
+  /** A seed ContainerRuntime with its own binaryPath instead of a pipeline assignment to a Shoot's pool. */
+  seedBinaryPath: fc.option(hostDirectory, { nil: undefined }),
   shell: fc.constantFrom<Shell>('dash', 'busybox'),
 });
 
@@ -60,9 +68,19 @@ function dumpConfig(h: Host, file: string): any {
 }
 
 /** The value containerd should hold for an option: `${binaryPath}` filled in. */
-const expectedValue = (v: unknown) => (typeof v === 'string' ? v.split('${binaryPath}').join('/var/bin/containerruntimes') : v);
+const expectedValue = (v: unknown, binaryPath: string) => (typeof v === 'string' ? v.split('${binaryPath}').join(binaryPath) : v);
 
-test('random valid pipeline runtimes: every installer accepts what synth renders, and containerd reads it as written', () => {
+/** A seed's ContainerRuntime object for pool p of shoot garden-dev/alpha. */
+function seedObject(type: string, binaryPath: string, providerConfig: unknown): string {
+  return yaml.dump({
+    apiVersion: 'extensions.gardener.cloud/v1alpha1',
+    kind: 'ContainerRuntime',
+    metadata: { name: `${type}-p`, namespace: 'shoot--dev--alpha' },
+    spec: { type, binaryPath, workerPool: { name: 'p', selector: { matchLabels: { 'worker.gardener.cloud/pool': 'p' } } }, ...(providerConfig ? { providerConfig } : {}) },
+  });
+}
+
+test('random valid pipeline runtimes, on Shoot pools or seed ContainerRuntimes with their own binaryPath: every installer accepts what synth renders, and containerd reads it as written', () => {
   fc.assert(fc.property(definition, (d) => {
     const entry = {
       image: 'registry.example.com/runtimes/x:1.0',
@@ -71,8 +89,10 @@ test('random valid pipeline runtimes: every installer accepts what synth renders
       classes: d.classes,
       ...(d.config ? { config: { path: d.config, format: 'runsc-flags' } } : {}),
     };
+    const binaryPath = d.seedBinaryPath ?? '/var/bin/containerruntimes';
+    const providerConfig = d.config ? { configFlags: { 'net-raw': d.netRaw } } : undefined;
     const dir = writeFiles({
-      'garden/a.yaml': shoot('garden-dev', 'alpha', [{ name: 'p' }]),
+      'garden/a.yaml': d.seedBinaryPath ? seedObject(d.type, d.seedBinaryPath, providerConfig) : shoot('garden-dev', 'alpha', [{ name: 'p' }]),
       'pipeline.yaml': yaml.dump({
         apiVersion: 'shoot-runtimes.dev/v1alpha1',
         kind: 'Pipeline',
@@ -80,9 +100,8 @@ test('random valid pipeline runtimes: every installer accepts what synth renders
         spec: {
           sources: ['garden'],
           runtimes: { [d.type]: entry },
-          assignments: [{
-            shoots: { names: ['garden-dev/alpha'] }, pool: 'p', type: d.type,
-            ...(d.config ? { providerConfig: { configFlags: { 'net-raw': d.netRaw } } } : {}),
+          assignments: d.seedBinaryPath ? [] : [{
+            shoots: { names: ['garden-dev/alpha'] }, pool: 'p', type: d.type, ...(providerConfig ? { providerConfig } : {}),
           }],
         },
       }),
@@ -115,10 +134,11 @@ test('random valid pipeline runtimes: every installer accepts what synth renders
       // containerd 1.6 has no per-handler snapshotter (1.7 added it): its dump drops the key, so
       // the written file is read with a TOML parser instead.
       if (c.snapshotter) expect(criRuntimes(written)[c.handler].snapshotter).toBe(c.snapshotter);
-      for (const [key, value] of Object.entries(c.options ?? {})) expect([key, table.options?.[key]]).toEqual([key, expectedValue(value)]);
+      for (const [key, value] of Object.entries(c.options ?? {})) expect([key, table.options?.[key]]).toEqual([key, expectedValue(value, binaryPath)]);
     }
     expect(runtimes.runc).toBeDefined();
-    for (const f of d.files) expect(h.read(`/var/bin/containerruntimes/${f}`)).toBe(`${f} binary\n`);
+    expect(rendered.BINARY_PATH).toBe(binaryPath);
+    for (const f of d.files) expect(h.read(`${binaryPath}/${f}`)).toBe(`${f} binary\n`);
     if (d.config) expect(h.read(d.config)).toContain(`net-raw = "${d.netRaw}"`);
     expect(runInstaller(env, { shell: d.shell, mode: 'verify' }).status).toBe(0);
   }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 6) });
