@@ -70,7 +70,7 @@ export function checkGenerated(files: readonly GeneratedFile[]): string[] {
 type Check = (value: unknown) => string | undefined;
 const optional = (check: Check): Check => (value) => (value === undefined ? undefined : check(value));
 
-/** The kinds whose name is a DNS subdomain (every kind we generate). */
+/** The kinds we generate that live in a namespace (RuntimeClass is cluster-scoped). */
 const NAMESPACED_KINDS = new Set(['DaemonSet', 'ConfigMap', 'ServiceAccount', 'Kustomization', 'Application', 'ApplicationSet']);
 
 /** Kubernetes formats of the fields we fill from input: names, namespaces, labels, taints, images, references. */
