@@ -292,3 +292,12 @@ test('spec.gitops values that would make invalid objects are input errors at the
   expect(lines).toContainEqual(expect.stringMatching(/^pipeline\.yaml:11: Pipeline r: spec\.gitops\.flux\.namespace: for shoot garden-dev\/alpha: "garden-dev-flux-system-with-a-long-suffix-abcdefghijklmnopqrstuv" must be a DNS label/));
   expect(lines).toContainEqual(expect.stringMatching(/^pipeline\.yaml:10: Pipeline r: spec\.gitops\.flux\.kubeConfigSecret: for shoot garden-dev\/alpha: "alpha\.\.kubeconfig" must be a DNS subdomain/));
 });
+
+test('a mirror that makes image references invalid is reported once, at spec.registry.mirror', () => {
+  const file = pipeline(['  registry:', '    mirror: registry.internal/_bad']);
+  const problems = problemsOf(file);
+  expect(problems).toEqual([
+    expect.stringMatching(/^pipeline\.yaml:8: Pipeline r: spec\.registry\.mirror: image "registry\.internal\/_bad\/library\/busybox:1\.36\.1" is not a valid image reference: it has a malformed repository path/),
+    expect.stringMatching(/^pipeline\.yaml:8: Pipeline r: spec\.registry\.mirror: runtime type "gvisor": image "registry\.internal\/_bad\/.*" is not a valid image reference/),
+  ]);
+});

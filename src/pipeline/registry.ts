@@ -65,12 +65,7 @@ export class ImagePolicy {
 
   constructor(private readonly registry: RegistryOptions, private readonly problems: DiagnosticCollector) {
     const image = mirrorImage(registry.installerImage ?? DEFAULT_INSTALLER_IMAGE, registry.mirror);
-    const report = (path: string, message: string) => problems.add({
-      origin: registry.source?.origin ?? { file: 'spec.registry', line: 0 },
-      subject: registry.source?.subject,
-      path,
-      message,
-    });
+    const report = (path: string, message: string) => this.report(path, message);
     // The installer image reaches every node of the fleet: a user's mistake in it is reported
     // here, against the pipeline file, never found later by the output check.
     const unpinned = pinnedImageProblem(image);
@@ -84,6 +79,16 @@ export class ImagePolicy {
     this.installer = { image, ...(registry.pullSecret ? { pullSecret: registry.pullSecret } : {}) };
   }
 
+  /** A problem with `spec.registry`, at the pipeline file. */
+  private report(path: string, message: string): void {
+    this.problems.add({
+      origin: this.registry.source?.origin ?? { file: 'spec.registry', line: 0 },
+      subject: this.registry.source?.subject,
+      path,
+      message,
+    });
+  }
+
   /** The catalog entry with its image as this run pulls it; `undefined` (reported) when it breaks the policy. */
   public resolve(runtime: ContainerRuntime, found: RuntimeDefinition): RuntimeDefinition | undefined {
     if (!this.mirrored.has(found)) this.mirrored.set(found, { ...found, image: mirrorImage(found.image, this.registry.mirror) });
@@ -92,8 +97,9 @@ export class ImagePolicy {
     if (invalid) {
       if (this.refused.has(found)) return undefined;
       this.refused.add(found);
-      const where = definition.image === found.image ? `spec.runtimes.${definition.type}.image` : 'spec.registry.mirror';
-      this.problems.add(diagnosticAt(runtime, 'type', `runtime type "${definition.type}": ${invalid} (see ${where})`));
+      // The catalog's and the pipeline file's images are valid references: a bad one here is the mirror's doing.
+      if (definition.image !== found.image) this.report('spec.registry.mirror', `runtime type "${definition.type}": ${invalid}`);
+      else this.problems.add(diagnosticAt(runtime, 'type', `runtime type "${definition.type}": ${invalid}`));
       return undefined;
     }
     if (this.registry.requireDigests && !isDigestPinned(definition.image)) {
