@@ -301,3 +301,20 @@ test('a mirror that makes image references invalid is reported once, at spec.reg
     expect.stringMatching(/^pipeline\.yaml:8: Pipeline r: spec\.registry\.mirror: runtime type "gvisor": image "registry\.internal\/_bad\/.*" is not a valid image reference/),
   ]);
 });
+
+test('the rendered installer environment is checked before anything is written: an option too long once ${binaryPath} is filled in', () => {
+  const long = `\${binaryPath}/${'x'.repeat(4096 - '${binaryPath}/'.length)}`;
+  const file = pipeline([
+    '  runtimes:',
+    '    crun:',
+    '      image: registry.example.com/crun:1.19',
+    '      files: [/usr/bin/crun]',
+    '      architectures: [amd64]',
+    `      classes: [{name: crun, handler: crun, runtimeType: io.containerd.runc.v2, options: {BinaryName: "${long}"}}]`,
+    '  assignments:',
+    '    - {shoots: {names: [garden-dev/alpha]}, pool: p, type: crun}',
+  ]);
+  const p = loadPipelineFile(file);
+  expect(() => runPipeline({ inputs: p.sources, runtimes: p.runtimes, assignments: p.assignments }))
+    .toThrow(/pipeline\.yaml:\d+: Pipeline r: spec\.assignments\[0\]\.type: runtime type "crun": its installer would refuse RUNTIME_TABLES: runtime option value .* is longer than 4096 characters/);
+});
