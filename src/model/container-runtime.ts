@@ -16,7 +16,7 @@ export interface Origin {
 }
 
 /** The fields of a ContainerRuntime whose source position messages can point at. */
-export type SourceField = 'type' | 'pool' | 'binaryPath' | 'providerConfig';
+export type SourceField = 'name' | 'type' | 'pool' | 'binaryPath' | 'nodeSelector' | 'taints' | 'providerConfig';
 
 /** Where a ContainerRuntime came from: the input object and the paths of its fields in it. */
 export interface SourceRef extends Origin {

@@ -3,7 +3,7 @@ import { Diagnostic, DiagnosticCollector } from '../diagnostics';
 import { INSTALLER_ENV_KEYS } from '../installer/environment';
 import { LEGACY_POOL_LABEL, POOL_LABEL, ShootRef, Taint, shootKey } from '../model/container-runtime';
 import { InstalledRuntime, ShootState, runtimeKey, stateFilePath } from '../model/installed-state';
-import { checkNodeTargetFields } from '../validate/input';
+import { nodeTargetProblems } from '../validate/input';
 import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../validate/names';
 import { StateError, StateReport, isPlainObject, readStateJson, stateReporter } from './ownership';
 import { OutputTree, STATE_DIR } from './tree';
@@ -89,10 +89,13 @@ export function parseInstalledRuntime(raw: unknown, report: StateReport): Instal
   }
   if (bad) return undefined;
   const target = { name: name as string, type: type as string, pool: pool as string, binaryPath: binaryPath as string };
-  checkNodeTargetFields(target, flag);
   if (!DNS_LABEL.test(target.name)) flag('name', `"${target.name}" must be a DNS label (the installer DaemonSet's name)`);
   const nodeSelector = parseNodeSelector(raw.nodeSelector, target.pool, flag);
   const taints = raw.taints === undefined ? undefined : parseTaints(raw.taints, flag);
+  // The same rules as fresh input (src/validate/input.ts): names, the host directory rule, labels, taints.
+  if (nodeSelector) {
+    for (const p of nodeTargetProblems({ ...target, nodeSelector, ...(taints ? { taints } : {}) })) flag(p.field, p.message);
+  }
   const env = parseEnvironment(raw.env, target, flag);
   if (bad || !nodeSelector || !env) return undefined;
   return { ...target, nodeSelector, ...(taints ? { taints } : {}), env };

@@ -9,6 +9,7 @@ import { GardenerExtensionOptions } from '../gardener/extension';
 import { Assignment } from '../sources/shoot';
 import { assignments } from './assignments';
 import { schemaProblems } from './schema';
+import { gitopsConfigProblems } from '../validate/gitops';
 import { RegistryOptions, registryOptions } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
@@ -66,7 +67,9 @@ export function loadPipelineFile(file: string): PipelineFile {
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
   const allowRemoval = fieldAt(doc, 'spec', 'output', 'allowRemoval');
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
-  const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
+  const parsedGitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
+  const gitops = parsedGitops && { ...parsedGitops, source: { origin, subject: `Pipeline ${name as string}` } };
+  if (gitops) gitopsConfigProblems(gitops).forEach((p) => report(p.path, p.message));
   const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
   const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');

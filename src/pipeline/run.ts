@@ -14,7 +14,8 @@ import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '..
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
-import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
+import { gitopsShootProblems } from '../validate/gitops';
+import { checkContainerRuntime, checkGeneratedNames, checkInstallerEnvironment } from '../validate/input';
 
 /** What one run of the pipeline works on. */
 export interface PipelineOptions {
@@ -84,11 +85,18 @@ export function prepareRun(options: PipelineOptions, mode: { readonly keepGoing?
     const definition = found && images.resolve(runtime, found);
     if (!definition) continue;
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
+    if (!checkInstallerEnvironment(runtime, definition, runtimeConfig, problems)) continue;
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
   const garden = options.gardenerExtension && resolveGardenExtension(options.gardenerExtension, model.runtimes, catalog, images.acknowledgerImage, problems);
+  const gitops = options.gitops?.config;
+  for (const key of gitops ? byShoot.keys() : []) {
+    for (const p of gitopsShootProblems(gitops!, shootOf(key))) {
+      problems.add({ origin: gitops!.source?.origin ?? { file: 'spec.gitops', line: 0 }, subject: gitops!.source?.subject, shoot: key, ...p });
+    }
+  }
   const failed = new Map<string, Diagnostic[]>();
   if (problems.count > 0) {
     const located = problems.located();

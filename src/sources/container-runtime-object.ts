@@ -53,7 +53,10 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
     origin: {
       ...origin,
       subject,
-      fields: { type: 'spec.type', pool: 'spec.workerPool.name', binaryPath: 'spec.binaryPath', providerConfig: 'spec.providerConfig' },
+      fields: {
+        name: 'metadata.name', type: 'spec.type', pool: 'spec.workerPool.name', binaryPath: 'spec.binaryPath',
+        nodeSelector: 'spec.workerPool.selector.matchLabels', providerConfig: 'spec.providerConfig',
+      },
     },
   }];
 }

@@ -62,7 +62,7 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
         origin: {
           ...origin,
           subject,
-          fields: { type: `${entryPath}.type`, pool: `${at}.name`, providerConfig: `${entryPath}.providerConfig` },
+          fields: { type: `${entryPath}.type`, pool: `${at}.name`, taints: `${at}.taints`, providerConfig: `${entryPath}.providerConfig` },
         },
       });
     });

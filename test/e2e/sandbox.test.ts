@@ -3,7 +3,8 @@
  * then runs pod sandboxes with.
  *
  * One shoot, three pools: `sandbox` uses `runc-e2e`, a runc-compatible runtime added through the
- * pipeline file's `spec.runtimes` (its artifact is Debian's runc); `gv` uses gVisor and `vm` Kata
+ * pipeline file's `spec.runtimes` (its artifact is Debian's runc, installed as `runc-e2e`: a
+ * runtime file never shadows containerd's own runc); `gv` uses gVisor and `vm` Kata
  * from the built-in catalog. The rendered installer script runs with the rendered env against a
  * stand-in node root holding a Gardener-like config.toml; Debian's containerd 1.6 runs on that
  * node root's config in private namespaces (test/support/containerd.ts) and is driven through
@@ -34,10 +35,10 @@ const PIPELINE = [
   '  runtimes:',
   '    runc-e2e:',
   '      image: registry.e2e.local/runc:1.1',
-  '      files: [/usr/sbin/runc]',
+  '      files: [/usr/sbin/runc-e2e]',
   '      architectures: [amd64, arm64]',
   '      classes:',
-  '        - {name: runc-e2e, handler: runc-e2e, runtimeType: io.containerd.runc.v2, options: {BinaryName: "${binaryPath}/runc"}}',
+  '        - {name: runc-e2e, handler: runc-e2e, runtimeType: io.containerd.runc.v2, options: {BinaryName: "${binaryPath}/runc-e2e"}}',
   '',
 ].join('\n');
 
@@ -160,8 +161,8 @@ if (unavailable && process.env.CI === 'true') {
       expect(handlerOf(objects, 'kata-clh-vm')).toBe('kata-clh');
       const env = installEnv(object(objects, 'DaemonSet/runc-e2e-sandbox'));
       expect(env.BINARY_PATH).toBe(BINARY_PATH);
-      expect(env.RUNTIME_FILES).toBe('runc');
-      expect(env.RUNTIME_TABLES).toContain(`BinaryName = "${BINARY_PATH}/runc"`);
+      expect(env.RUNTIME_FILES).toBe('runc-e2e');
+      expect(env.RUNTIME_TABLES).toContain(`BinaryName = "${BINARY_PATH}/runc-e2e"`);
     });
 
     test('before the install, containerd has no runtime for any rendered handler', async () => {
@@ -178,8 +179,8 @@ if (unavailable && process.env.CI === 'true') {
 
     test('after the rendered install and a restart, a sandbox with the runc-e2e handler becomes ready', async () => {
       const handler = handlerOf(objects, 'runc-e2e-sandbox');
-      install('runc-e2e-sandbox', { runc: { from: tools.runc } });
-      expect(fs.readFileSync(path.join(hostRoot, BINARY_PATH, 'runc')).equals(fs.readFileSync(tools.runc))).toBe(true);
+      install('runc-e2e-sandbox', { 'runc-e2e': { from: tools.runc } });
+      expect(fs.readFileSync(path.join(hostRoot, BINARY_PATH, 'runc-e2e')).equals(fs.readFileSync(tools.runc))).toBe(true);
 
       await withLog(async () => {
         await node!.restart();
