@@ -202,6 +202,10 @@ load_env() {
     RUNTIME_TABLES=${RUNTIME_TABLES:-}
     CONTAINERD_RESTART_COMMAND=${CONTAINERD_RESTART_COMMAND:-}
     CONTAINERD_CONFIG_CHECK_COMMAND=${CONTAINERD_CONFIG_CHECK_COMMAND:-}
+    CONTAINERD_VERSION_COMMAND=${CONTAINERD_VERSION_COMMAND:-}
+    REGISTRATION=''
+    PATH_VERSION=''
+    RUNC_KEPT=''
     KEEP_FILES=${KEEP_FILES:-}
 }
 
@@ -276,6 +280,8 @@ validate_env() {
     IMPORT_GLOB="$CONTAINERD_DROPIN_DIR/*.toml"
     STATE_DIR="$HOST_ROOT${LOCK_FILE%/*}"
     PENDING_FILE="$STATE_DIR/$RUNTIME_NAME.restart-pending"
+    # what the node's containerd printed for --version at the last install or uninstall
+    VERSION_RECORD="$STATE_DIR/containerd.version"
     # persistent (unlike /run): records that install added IMPORT_GLOB to config.toml
     IMPORT_MARKER="$HOST_ROOT${CONTAINERD_CONFIG%/*}/shoot-runtimes.added-import"
 }
@@ -294,7 +300,8 @@ toml() {
     shift
     env LC_ALL=C SR_MODE="$mode" SR_CONFIG="$CONFIG_FILE" SR_HANDLERS="$HANDLERS" \
         SR_GLOB="$IMPORT_GLOB" SR_DROPIN="$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml" \
-        RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" "$@" \
+        RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" \
+        SR_PATHV="$PATH_VERSION" SR_REGISTRATION="$REGISTRATION" SR_RUNC_KEPT="$RUNC_KEPT" "$@" \
         awk -f "$TOML_AWK" </dev/null
 }
 
@@ -362,17 +369,143 @@ acquire_lock() {
 }
 
 # sets CONFIG_VERSION from config.toml's top-level version key (absent: 1)
-detect_config_version() {
+read_config_version() {
     [ -e "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG does not exist (Gardener's node agent writes it; is HOST_ROOT right?)"
     [ ! -L "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is a symlink; refusing to replace it"
     [ -f "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is not a regular file"
     CONFIG_VERSION=$(toml version 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $CONFIG_VERSION"
     case $CONFIG_VERSION in
-    1 | 2) REGISTRATION=config ;;
-    3 | 4) REGISTRATION=dropin ;;
+    [1-4]) ;;
     *) fatal "cannot read $CONTAINERD_CONFIG: unexpected version '$(shown "$CONFIG_VERSION")'" ;;
     esac
-    info "action=detect config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION"
+}
+
+# prints what the node's containerd says for `containerd --version`
+containerd_version_output() {
+    if [ -n "$CONTAINERD_VERSION_COMMAND" ]; then
+        sh -c "$CONTAINERD_VERSION_COMMAND" 9>&-
+    else
+        nsenter -t 1 -m -- containerd --version 9>&-
+    fi
+}
+
+# parse_containerd_version TEXT: sets CONTAINERD_VERSION (e.g. 2.1.9+unknown), CTD_MAJOR and
+# CTD_MINOR from `containerd --version` output ("containerd <module> <version> <revision>")
+parse_containerd_version() {
+    # shellcheck disable=SC2086
+    set -- $1
+    CONTAINERD_VERSION=${3:-}
+    CONTAINERD_VERSION=${CONTAINERD_VERSION#v}
+    CTD_MAJOR=${CONTAINERD_VERSION%%.*}
+    rest=${CONTAINERD_VERSION#*.}
+    CTD_MINOR=${rest%%[!0-9]*}
+    case ${1:-}:$CTD_MAJOR:$CTD_MINOR in
+    containerd:[0-9]:[0-9] | containerd:[0-9]:[0-9][0-9]) return 0 ;;
+    esac
+    return 1
+}
+
+# asks the node's containerd for its version and records it for verify (which cannot ask)
+detect_containerd() {
+    out=$(containerd_version_output 2>&1) || fatal "cannot ask the node's containerd for its version: $(printf '%s' "$out" | tail -n 1 | tr -c 'A-Za-z0-9._/:@+= -' '?' | cut -c 1-160)"
+    out=$(printf '%s' "$out" | head -n 1)
+    parse_containerd_version "$out" || fatal "cannot read containerd's version from '$(shown "$out")' (want 'containerd <module> <version> ...')"
+    mkdir -p "$STATE_DIR" || fatal "cannot create state directory ${STATE_DIR#"$HOST_ROOT"}"
+    if [ ! -f "$VERSION_RECORD" ] || [ "$(cat "$VERSION_RECORD")" != "$out" ]; then
+        new_temp "$VERSION_RECORD" || fatal "cannot create a temp file next to ${VERSION_RECORD#"$HOST_ROOT"}"
+        printf '%s\n' "$out" >"$NEW_TEMP" || fatal "cannot write ${VERSION_RECORD#"$HOST_ROOT"}"
+        mv -f "$NEW_TEMP" "$VERSION_RECORD" || fatal "cannot write ${VERSION_RECORD#"$HOST_ROOT"}"
+    fi
+}
+
+# verify's view: the version install recorded
+recorded_containerd() {
+    [ -f "$VERSION_RECORD" ] || verify_fail "containerd's version is unknown: ${VERSION_RECORD#"$HOST_ROOT"} is missing (install records it)"
+    out=$(head -n 1 "$VERSION_RECORD")
+    parse_containerd_version "$out" || verify_fail "cannot read containerd's version from ${VERSION_RECORD#"$HOST_ROOT"}"
+}
+
+# decides from the node's containerd and config.toml's version where the handlers go:
+# REGISTRATION (config: tables in config.toml; dropin: an owned drop-in, version 3+) and
+# PATH_VERSION (whose plugin path: 1 plugins.cri, 2 io.containerd.grpc.v1.cri, 3
+# io.containerd.cri.v1.runtime); refuses every combination containerd would not read
+decide_registration() {
+    node="containerd $CONTAINERD_VERSION"
+    case $CTD_MAJOR:$CONFIG_VERSION in
+    1:1) REGISTRATION=config PATH_VERSION=1 ;;
+    1:2)
+        [ "$CTD_MINOR" -ge 3 ] || fatal "$CONTAINERD_CONFIG is version 2, which $node cannot read (1.3 or newer can); refusing"
+        REGISTRATION=config PATH_VERSION=2
+        ;;
+    1:*) fatal "$CONTAINERD_CONFIG is version $CONFIG_VERSION, which $node cannot read (it needs containerd 2.x); refusing" ;;
+    # 2.x reads a file without version as version 1 and migrates only plugin names: tables under
+    # plugins.cri are ignored, tables under the version 3 plugin ids are read as they are
+    2:1) REGISTRATION=config PATH_VERSION=3 ;;
+    # 2.x migrates a version 2 file in memory; its imports would merge, but a drop-in's own
+    # version would override the file's: the tables go into config.toml, as on 1.x
+    2:2) REGISTRATION=config PATH_VERSION=2 ;;
+    2:3) REGISTRATION=dropin PATH_VERSION=3 ;;
+    2:4)
+        [ "$CTD_MINOR" -ge 3 ] || fatal "$CONTAINERD_CONFIG is version 4, which $node cannot read (2.3 or newer can); refusing"
+        REGISTRATION=dropin PATH_VERSION=3
+        ;;
+    *) fatal "$node is not a line this installer knows (1.x, 2.x); refusing to guess its config format" ;;
+    esac
+    # 1.x replaces its built-in runtimes (runc) as soon as config.toml has any runtime table
+    if [ "$CTD_MAJOR" -ge 2 ]; then RUNC_KEPT=1; else RUNC_KEPT=0; fi
+    case $PATH_VERSION in
+    1) plugin=cri ;;
+    2) plugin=io.containerd.grpc.v1.cri ;;
+    *) plugin=io.containerd.cri.v1.runtime ;;
+    esac
+    [ "${1:-}" = quiet ] || info "action=detect containerd=$(shown "$CONTAINERD_VERSION") config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION plugin=$plugin"
+}
+
+# the host paths config.toml imports (globs expanded, relative paths against its directory),
+# one per line, in IMPORTED
+imported_files() {
+    IMPORTED=''
+    list=$(toml imports 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $list"
+    old_ifs=$IFS
+    IFS=$NL
+    for p in $list; do
+        case $p in
+        /*) ;;
+        *) p=${CONTAINERD_CONFIG%/*}/$p ;;
+        esac
+        case $p in
+        *[!A-Za-z0-9._/*?+@:-]*) fatal "import '$(shown "$p")' in $CONTAINERD_CONFIG is not a plain path; refusing to guess what it imports" ;;
+        esac
+        set +f
+        for f in $HOST_ROOT$p; do
+            [ ! -f "$f" ] || IMPORTED="$IMPORTED$f$NL"
+        done
+        set -f
+    done
+    IFS=$old_ifs
+}
+
+# drop-ins among the imports whose own version differs from config.toml's would replace it
+# (containerd takes an imported file's version): this installer's own stale drop-in is removed
+# (so is its drop-in when the tables go into config.toml), any other one is refused
+check_imported_versions() {
+    REMOVE_STALE_DROPIN=0
+    if [ "$REGISTRATION" = config ] && { [ -f "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; }; then
+        info "action=remove file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=registration-in-config.toml"
+        REMOVE_STALE_DROPIN=1
+    fi
+    imported_files
+    old_ifs=$IFS
+    IFS=$NL
+    for f in $IMPORTED; do
+        [ "$f" != "$DROPIN_FILE" ] || continue
+        [ "$f" != "$CONFIG_FILE" ] || continue
+        v=$(toml dversion SR_CONFIG="$f" 2>&1) || fatal "cannot read ${f#"$HOST_ROOT"}, which $CONTAINERD_CONFIG imports: $v"
+        if [ "$v" != none ] && [ "$v" != "$CONFIG_VERSION" ]; then
+            fatal "${f#"$HOST_ROOT"} (imported by $CONTAINERD_CONFIG) is version $v, config.toml is version $CONFIG_VERSION: containerd would take the drop-in's version and misread config.toml; refusing (fix or remove that drop-in)"
+        fi
+    done
+    IFS=$old_ifs
 }
 
 # every artifact must be there before anything on the host changes
@@ -438,6 +571,12 @@ prepare_registration() {
             info "handler=$2 state=in-config.toml action=remove-from-config reason=drop-in-owns-it file=$CONTAINERD_CONFIG"
             config_changes=1
             ;;
+        default:present | default:ours) ;;
+        default:implicit)
+            info "handler=$2 state=built-in action=write-default reason=a-runtime-table-replaces-containerd-1.x-built-in-runtimes file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        default:missing) fatal "default_runtime_name $2 has no runtime table in $CONTAINERD_CONFIG: containerd's CRI plugin would not load; refusing" ;;
         imports:covered) ;;
         imports:*)
             info "action=add-import import=$IMPORT_GLOB file=$CONTAINERD_CONFIG"
@@ -523,6 +662,9 @@ write_runtime_config() {
 
 # swaps in the prepared drop-in and config.toml
 register_runtime() {
+    if [ "$REMOVE_STALE_DROPIN" = 1 ]; then
+        remove_file "$DROPIN_FILE" dropin-removed
+    fi
     if [ -n "$DROPIN_CANDIDATE" ]; then
         replace_file "$DROPIN_FILE" "$DROPIN_CANDIDATE" 0644 dropin-changed
     fi
@@ -598,7 +740,10 @@ restart_if_changed() {
 do_install() {
     require_tools
     acquire_lock
-    detect_config_version
+    read_config_version
+    detect_containerd
+    decide_registration
+    check_imported_versions
     prepare_registration
     check_artifacts
     install_files
@@ -631,8 +776,10 @@ do_verify() {
         runtime_config_text | cmp -s - "$HOST_ROOT$RUNTIME_CONFIG_PATH" ||
             verify_fail "file $RUNTIME_CONFIG_PATH is missing or differs from RUNTIME_CONFIG_CONTENT"
     fi
+    recorded_containerd
+    CONFIG_VERSION=$(toml version 2>&1) || verify_fail "$CONFIG_VERSION"
+    decide_registration quiet
     plan=$(toml plan 2>&1) || verify_fail "$plan"
-    version=$(toml version 2>&1) || verify_fail "$version"
     old_ifs=$IFS
     IFS=$NL
     for line in $plan; do
@@ -641,17 +788,21 @@ do_verify() {
         set -- $line
         IFS=$NL
         [ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
-        case $version:$1:$3 in
-        [12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
-        [12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
-        [12]:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
+        case $REGISTRATION:$1:$3 in
+        config:handler:same | dropin:handler:absent | *:imports:covered | config:default:present | config:default:ours) ;;
+        config:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
+        config:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
+        config:default:*) verify_fail "the default runtime $2 has no runtime table in $CONTAINERD_CONFIG" ;;
         *:handler:stale) verify_fail "handler $2 is also defined in $CONTAINERD_CONFIG" ;;
         *:imports:*) verify_fail "$CONTAINERD_CONFIG does not import $IMPORT_GLOB" ;;
         *) verify_fail "unexpected plan line '$(shown "$line")'" ;;
         esac
     done
     IFS=$old_ifs
-    if [ "$version" -ge 3 ]; then
+    if [ "$REGISTRATION" = config ] && { [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; }; then
+        verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml exists while the handlers belong in $CONTAINERD_CONFIG"
+    fi
+    if [ "$REGISTRATION" = dropin ]; then
         toml dropin 2>/dev/null | cmp -s - "$DROPIN_FILE" ||
             verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is missing or differs"
     fi
@@ -765,12 +916,14 @@ prepare_uninstall() {
             config_changes=1
             ;;
         handler:absent) info "handler=$2 state=absent action=none" ;;
+        default:ours) fatal "handler $2 is containerd's default runtime (default_runtime_name in $CONTAINERD_CONFIG): removing it would stop the CRI plugin; refusing" ;;
+        default:*) ;;
         imports:glob | imports:none) imports=$3 ;;
         *) fatal "unexpected plan line '$(shown "$line")'" ;;
         esac
     done
     IFS=$old_ifs
-    if [ "$CONFIG_VERSION" -ge 3 ]; then
+    if [ "$REGISTRATION" = dropin ]; then
         decide_import "$imports"
         [ "$REMOVE_IMPORT" = 0 ] || config_changes=1
     fi
@@ -788,7 +941,7 @@ prepare_uninstall() {
         [ -L "$DROPIN_FILE" ] || [ ! -d "$DROPIN_FILE" ] || fatal "$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is a directory; refusing to remove it"
         info "action=remove file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
         REMOVE_DROPIN=1
-    elif [ "$CONFIG_VERSION" -ge 3 ]; then
+    elif [ "$REGISTRATION" = dropin ]; then
         info "action=none file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=absent"
     fi
 
@@ -870,23 +1023,27 @@ removed_state() {
         REMAINS="containerd config $CONTAINERD_CONFIG does not exist"
         return 0
     fi
-    if ! plan=$(toml uplan 2>&1); then
-        REMAINS="cannot read $CONTAINERD_CONFIG: $plan"
-        return 0
-    fi
-    old_ifs=$IFS
-    IFS=$NL
-    for line in $plan; do
-        IFS=$TAB
-        # shellcheck disable=SC2086
-        set -- $line
-        IFS=$NL
-        if [ "$1:${3:-}" = handler:present ]; then
-            REMAINS="handler $2 is still defined in $CONTAINERD_CONFIG"
-            break
+    # a handler left under any plugin path counts (verify-removed cannot ask containerd)
+    for pv in 1 2 3; do
+        if ! plan=$(toml uplan SR_PATHV="$pv" SR_REGISTRATION=config 2>&1); then
+            REMAINS="cannot read $CONTAINERD_CONFIG: $plan"
+            return 0
         fi
+        old_ifs=$IFS
+        IFS=$NL
+        for line in $plan; do
+            IFS=$TAB
+            # shellcheck disable=SC2086
+            set -- $line
+            IFS=$NL
+            if [ "$1:${3:-}" = handler:present ]; then
+                REMAINS="handler $2 is still defined in $CONTAINERD_CONFIG"
+                break
+            fi
+        done
+        IFS=$old_ifs
+        [ -z "$REMAINS" ] || return 0
     done
-    IFS=$old_ifs
     [ -z "$REMAINS" ] || return 0
     if [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; then
         REMAINS="drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml still exists"
@@ -916,7 +1073,9 @@ do_uninstall() {
     require_tools
     info "action=uninstall handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',') files=$(printf '%s' "$RUNTIME_FILES" | tr '\n' ',') keep=$(printf '%s' "$KEEP_FILES" | tr '\n' ',')"
     acquire_lock
-    detect_config_version
+    read_config_version
+    detect_containerd
+    decide_registration
     prepare_uninstall
     apply_uninstall
     restart_if_changed

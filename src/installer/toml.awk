@@ -360,6 +360,55 @@ function runtimes_prefix(v) {
     if (v == 2) return "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes"
     return "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes"
 }
+# where the handlers go, decided by install.sh from the node's containerd and the file's
+# version: SR_PATHV (the config version whose plugin path to use) and SR_REGISTRATION (config or
+# dropin); without them (this file run alone) both follow the file's version V
+function layout(    pv) {
+    pv = ENVIRON["SR_PATHV"]
+    if (pv == "") pv = (V >= 3) ? 3 : V
+    P = runtimes_prefix(pv)
+    if (ENVIRON["SR_REGISTRATION"] == "") DROPIN = (V >= 3)
+    else DROPIN = (ENVIRON["SR_REGISTRATION"] == "dropin")
+    DEFOWN = ""
+}
+# the default runtime of document d (default_runtime_name next to the runtimes table, else runc):
+# sets DEFNAME and DEFST: present (config.toml has a table or key for it), ours (one of the
+# handlers), implicit (runc without a table: containerd 1.x's built-in map holds it only until
+# any runtime table is written) or missing (no table for a name containerd does not build in)
+function default_runtime(d,    base, i, k) {
+    base = substr(P, 1, length(P) - length(".runtimes"))
+    DEFNAME = "runc"
+    for (i = 1; i <= En[d]; i++) {
+        if (Ep[d, i] != base ".default_runtime_name" || Ek[d, i] != "value") continue
+        if (VK[d, i] != "str") fail(DOCNAME[d] ": line " Es[d, i] ": default_runtime_name must be a string")
+        DEFNAME = substr(Ev[d, i], 2, length(Ev[d, i]) - 2)
+    }
+    if (is_handler(DEFNAME)) { DEFST = "ours"; return }
+    k = P "." canon_seg(DEFNAME)
+    # containerd 2.x keeps its built-in runc next to written tables (SR_RUNC_KEPT=1)
+    DEFST = (DEFNAME != "runc") ? "missing" : (ENVIRON["SR_RUNC_KEPT"] == "1") ? "present" : "implicit"
+    for (i = 1; i <= En[d]; i++) if (under(Ep[d, i], k)) DEFST = "present"
+    for (i = 1; i <= Hn[d]; i++) if (under(Hp[d, i], k)) DEFST = "present"
+}
+# the table that writes containerd's built-in runc out (what `config dump` shows for it)
+function default_block() {
+    return "[" P ".runc]\nruntime_type = \"io.containerd.runc.v2\"\nsandbox_mode = \"podsandbox\"\n"
+}
+# the candidate's runc tables are exactly default_block()
+function check_default(d,    i, j, n, k) {
+    k = P ".runc"; n = 0
+    for (j = 1; j <= Hn[d]; j++) if (under(Hp[d, j], k) && (Hp[d, j] != k || ++n > 1)) fail("candidate config.toml: table [" Hp[d, j] "] is not the default runtime's table")
+    if (n != 1) fail("candidate config.toml: the default runtime runc has no table")
+    n = 0
+    for (i = 1; i <= En[d]; i++) {
+        if (!under(Ep[d, i], k)) continue
+        if (Et[d, i] != k || Ek[d, i] != "value") fail("candidate config.toml: unexpected key " Ep[d, i])
+        if (Ep[d, i] == k ".runtime_type" && Ev[d, i] == "\"io.containerd.runc.v2\"") n++
+        else if (Ep[d, i] == k ".sandbox_mode" && Ev[d, i] == "\"podsandbox\"") n++
+        else fail("candidate config.toml: unexpected key " Ep[d, i])
+    }
+    if (n != 2) fail("candidate config.toml: the default runtime runc is not written out in full")
+}
 function is_handler(h,    i) {
     for (i = 1; i <= NH; i++) if (HANDLER[i] == h) return 1
     return 0
@@ -448,27 +497,33 @@ function analyze_imports(d, glob, file,    i, n, el, m, want1, want2) {
 
 function plan(    i, h) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     load_wanted()
     for (i = 1; i <= NH; i++) {
         h = HANDLER[i]
         analyze("c", h, P)
-        if (V >= 3) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
+        if (DROPIN) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
         else print "handler\t" h "\t" ST
     }
-    if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t" import_how("c") "\t" IMP }
+    if (DROPIN) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t" import_how("c") "\t" IMP }
+    else { default_runtime("c"); print "default\t" canon_seg(DEFNAME) "\t" DEFST }
 }
 
 function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     load_wanted()
     app = ""
+    if (!DROPIN) {
+        default_runtime("c")
+        if (DEFST == "missing") fail("config.toml: default_runtime_name " canon_str(DEFNAME) " has no runtime table; containerd's CRI plugin would not load")
+        if (DEFST == "implicit") app = default_block()
+    }
     for (i = 1; i <= NH; i++) {
         h = HANDLER[i]
         analyze("c", h, P)
-        if (ST == "absent" || (ST == "same" && V < 3)) {
-            if (ST == "absent" && V < 3) app = app (app == "" ? "" : "\n") render_block(h, P)
+        if (ST == "absent" || (ST == "same" && !DROPIN)) {
+            if (ST == "absent" && !DROPIN) app = app (app == "" ? "" : "\n") render_block(h, P)
             continue
         }
         first = 0
@@ -478,9 +533,9 @@ function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
             for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
             for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
         }
-        if (V < 3) INS[first] = INS[first] render_block(h, P) "\n"
+        if (!DROPIN) INS[first] = INS[first] render_block(h, P) "\n"
     }
-    if (V >= 3) {
+    if (DROPIN) {
         analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
         if (IMP == "absent") {
             if (!VLINE["c"]) fail("config.toml: version " V " without a version key")
@@ -512,9 +567,13 @@ function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
 function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
     load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     if (config_version("n") != V) fail("candidate config.toml: version changed")
     load_wanted()
+    if (!DROPIN) {
+        default_runtime("c")
+        if (DEFST == "implicit") { DEFOWN = P ".runc"; check_default("n") }
+    }
     split("", cnt)
     for (i = 1; i <= En["c"]; i++) if (!owned_entry("c", i, P, V)) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
     for (i = 1; i <= En["n"]; i++) if (!owned_entry("n", i, P, V)) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
@@ -524,7 +583,7 @@ function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
     for (i = 1; i <= NH; i++) {
         h = HANDLER[i]; H = P "." h
         analyze("n", h, P)
-        if (V >= 3) { if (ST != "absent") fail("candidate config.toml: handler " h " is still defined in config.toml"); continue }
+        if (DROPIN) { if (ST != "absent") fail("candidate config.toml: handler " h " is still defined in config.toml"); continue }
         if (ST != "same") fail("candidate config.toml: handler " h " does not match RUNTIME_TABLES")
         split("", hc); split("", wt)
         for (j = 1; j <= Hn["w"]; j++) if (under(Hp["w", j], h)) wt[P "." Hp["w", j]] = 1
@@ -535,7 +594,7 @@ function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
         }
         for (k in wt) if (!(k in hc)) fail("candidate config.toml: table [" k "] is missing")
     }
-    if (V >= 3) {
+    if (DROPIN) {
         want = ""
         analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
         if (IMPN) want = Ael["c", IMPN]
@@ -546,11 +605,12 @@ function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
     }
 }
 function owned_path(p, P,    i) {
+    if (DEFOWN != "" && under(p, DEFOWN)) return 1
     for (i = 1; i <= NH; i++) if (under(p, P "." HANDLER[i])) return 1
     return 0
 }
 function owned_entry(d, i, P, V) {
-    if (V >= 3 && Et[d, i] == "" && Ep[d, i] == "imports") return 1
+    if (DROPIN && Et[d, i] == "" && Ep[d, i] == "imports") return 1
     return owned_path(Ep[d, i], P)
 }
 
@@ -573,13 +633,14 @@ function glob_index(d, glob,    id, n, k) {
 }
 function uplan(    i, h) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     for (i = 1; i <= NH; i++) {
         h = HANDLER[i]
         analyze("c", h, P)
         print "handler\t" h "\t" (ST == "absent" ? "absent" : "present")
     }
-    if (V >= 3) {
+    if (!DROPIN) { default_runtime("c"); print "default\t" canon_seg(DEFNAME) "\t" DEFST }
+    if (DROPIN) {
         analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
         print "imports\t-\t" ((IMPN && glob_index("c", ENVIRON["SR_GLOB"])) ? "glob" : "none")
     }
@@ -611,7 +672,7 @@ function remove_element(id, k, how,    sl, line, a, b, rest) {
 }
 function urender(    i, j, k, h, n, id, line, last) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     for (i = 1; i <= NH; i++) {
         h = HANDLER[i]
         analyze("c", h, P)
@@ -630,7 +691,7 @@ function urender(    i, j, k, h, n, id, line, last) {
         if (i <= Nl["c"] && last + 1 < i) DEL[last + 1] = 1
     }
     if (ENVIRON["SR_REMOVE_IMPORT"] == "1") {
-        if (V < 3) fail("config.toml: version " V " has no import of ours")
+        if (!DROPIN) fail("config.toml: version " V " has no import of ours")
         analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
         if (!IMPN || !(k = glob_index("c", ENVIRON["SR_GLOB"]))) fail("config.toml: imports does not hold " canon_str(ENVIRON["SR_GLOB"]))
         id = Aid["c", IMPN]
@@ -647,7 +708,7 @@ function urender(    i, j, k, h, n, id, line, last) {
 function ucheck(    i, j, k, h, cnt, rm, want, got, id, n) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
     load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     if (config_version("n") != V) fail("candidate config.toml: version changed")
     rm = (ENVIRON["SR_REMOVE_IMPORT"] == "1")
     split("", cnt)
@@ -675,11 +736,26 @@ function ucheck(    i, j, k, h, cnt, rm, want, got, id, n) {
 
 function dropin(    i, v) {
     load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
+    V = config_version("c"); layout()
     load_wanted()
     print "# Written by shoot-runtimes for runtime " ENVIRON["RUNTIME_NAME"] "; every install rewrites it."
     print "version = " V
     for (i = 1; i <= NH; i++) { print ""; printf "%s", render_block(HANDLER[i], P) }
+}
+
+# the paths in config.toml's imports, one per line, as written
+function list_imports(    i, id, n, v) {
+    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+    for (i = 1; i <= En["c"]; i++) {
+        if (Et["c", i] != "" || Ep["c", i] != "imports") continue
+        if (Ek["c", i] != "value" || VK["c", i] != "array") fail("config.toml: line " Es["c", i] ": imports must be an array of strings")
+        id = Aid["c", i]
+        for (n = 1; n <= Aen[id]; n++) {
+            v = AV[id, n]
+            if (v !~ /^"/ || index(v, "\\")) fail("config.toml: line " Es["c", i] ": import " v " is not a plain path")
+            print substr(v, 2, length(v) - 2)
+        }
+    }
 }
 
 BEGIN {
@@ -690,7 +766,13 @@ BEGIN {
     if (mode == "version") {
         load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
         print config_version("c")
-    } else if (mode == "plan") plan()
+    } else if (mode == "dversion") {
+        # the explicit version, or none (a drop-in without one leaves the merged version alone)
+        load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
+        v = config_version("c")
+        print (VLINE["c"] ? v : "none")
+    } else if (mode == "imports") list_imports()
+    else if (mode == "plan") plan()
     else if (mode == "render") render()
     else if (mode == "check") check()
     else if (mode == "dropin") dropin()

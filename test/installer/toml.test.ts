@@ -82,7 +82,7 @@ describe('plan: a handler is found by meaning', () => {
       expect(r.status).toBe(1);
       expect(r.err).toContain('handler runsc is defined by a dotted key or an inline table');
     } else {
-      expect(r).toEqual({ status: 0, out: `handler\trunsc\t${state}\n`, err: '' });
+      expect(r).toEqual({ status: 0, out: `handler\trunsc\t${state}\ndefault\trunc\timplicit\n`, err: '' });
     }
   });
 });
@@ -123,5 +123,52 @@ test('canonical values: escapes, integers and multi-line strings', () => {
     '',
   ].join('\n');
   const tables = `${RUNSC}a = "lit\\\\eral"\nb = 31\nc = "xy"\n`;
-  expect(toml('plan', config, { RUNTIME_TABLES: tables }).out).toBe('handler\trunsc\tsame\n');
+  expect(toml('plan', config, { RUNTIME_TABLES: tables }).out).toBe('handler\trunsc\tsame\ndefault\trunc\timplicit\n');
+});
+
+describe('the default runtime', () => {
+  const CRI = '[plugins."io.containerd.grpc.v1.cri".containerd]\n';
+  test('implicit runc (no table) is written out before the handler, and check holds it to that', () => {
+    const config = `version = 2\n${CRI}  snapshotter = "overlayfs"\n`;
+    const r = toml('render', config);
+    expect(r.out).toBe(`${config}\n${[
+      '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+      'runtime_type = "io.containerd.runc.v2"',
+      'sandbox_mode = "podsandbox"',
+      '',
+      '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]',
+      'runtime_type = "io.containerd.runsc.v1"',
+      '',
+    ].join('\n')}`);
+    expect(toml('check', config, { SR_CANDIDATE: file(r.out) }).status).toBe(0);
+    const other = toml('check', config, { SR_CANDIDATE: file(r.out.replace('podsandbox', 'shim')) });
+    expect(other.err).toContain('unexpected key plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.sandbox_mode');
+    const withoutRunc = `${config}\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]\nruntime_type = "io.containerd.runsc.v1"\n`;
+    expect(toml('check', config, { SR_CANDIDATE: file(withoutRunc) }).err).toContain('the default runtime runc has no table');
+  });
+
+  test.each([
+    ['a table for it', `${CRI}default_runtime_name = "crun"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.crun]\nruntime_type = "io.containerd.runc.v2"\n`, 'crun\tpresent'],
+    ['no table for a name that is not built in', `${CRI}default_runtime_name = "crun"\n`, 'crun\tmissing'],
+    ['one of the handlers', `${CRI}default_runtime_name = "runsc"\n`, 'runsc\tours'],
+  ])('%s', (_name, config, state) => {
+    expect(toml('plan', `version = 2\n${config}`).out).toBe(`handler\trunsc\tabsent\ndefault\t${state}\n`);
+  });
+
+  test('a missing default is refused by render', () => {
+    const r = toml('render', `version = 2\n${CRI}default_runtime_name = "crun"\n`);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('default_runtime_name "crun" has no runtime table; containerd\'s CRI plugin would not load');
+  });
+
+  test('a version 3 file with its handlers in a drop-in has no default line: containerd 2.x merges imports', () => {
+    expect(toml('plan', 'version = 3\n').out).toBe('handler\trunsc\tabsent\nimports\tline\tabsent\n');
+  });
+});
+
+test('imports lists the paths as written; dversion tells an explicit version from none', () => {
+  expect(toml('imports', "imports = ['/etc/a/*.toml', \"b.toml\"]\n").out).toBe('/etc/a/*.toml\nb.toml\n');
+  expect(toml('imports', 'imports = ["/x\\ty"]\n').err).toContain('is not a plain path');
+  expect(toml('dversion', '[plugins.x]\na = 1\n').out).toBe('none\n');
+  expect(toml('dversion', 'version = 3\n').out).toBe('3\n');
 });
