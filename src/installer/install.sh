@@ -183,6 +183,40 @@ is_safe_basename() {
     return 0
 }
 
+# the host directory rule (docs/installer.md; synth checks the same): a host directory the
+# installer writes into is absolute and normalized, of A-Za-z0-9._-/ only, and neither the
+# root, /run, /var nor inside a system directory
+is_host_dir() {
+    case $1 in
+    /*) ;;
+    *) return 1 ;;
+    esac
+    case $1 in
+    *[!A-Za-z0-9._/-]* | */) return 1 ;;
+    esac
+    case "$1/" in
+    *//* | */./* | */../*) return 1 ;;
+    esac
+    case $1 in
+    /run | /var | /etc | /etc/* | /usr | /usr/* | /bin | /bin/* | /sbin | /sbin/* | /lib* | /boot | /boot/* | \
+        /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | /var/lib | /var/lib/*) return 1 ;;
+    esac
+    return 0
+}
+
+# require_host_dir NAME VALUE
+require_host_dir() {
+    is_host_dir "$2" || fatal "invalid $1 '$(shown "$2")': a host directory the installer writes must be absolute and normalized (A-Za-z0-9._- and /, no empty, . or .. segment, no trailing /), not /, /run or /var, and not inside /etc, /usr, /bin, /sbin, /lib*, /boot, /proc, /sys, /dev or /var/lib"
+}
+
+# the basename rule: a runtime file never shadows containerd's own binaries in the install directory
+is_foreign_binary_name() {
+    case $1 in
+    runc | containerd | ctr | containerd-shim | containerd-shim-runc-*) return 1 ;;
+    esac
+    return 0
+}
+
 require_path() {
     # $1 variable name, $2 value
     is_safe_path "$2" || fatal "invalid $1 '$(shown "$2")': want an absolute path of letters, digits and ._/+@:-"
@@ -220,18 +254,19 @@ validate_env() {
     esac
     [ -z "$HOST_ROOT" ] || require_path HOST_ROOT "$HOST_ROOT"
     require_path ARTIFACT_DIR "$ARTIFACT_DIR"
-    require_path BINARY_PATH "$BINARY_PATH"
+    require_host_dir BINARY_PATH "$BINARY_PATH"
     require_path CONTAINERD_CONFIG "$CONTAINERD_CONFIG"
     require_path CONTAINERD_DROPIN_DIR "$CONTAINERD_DROPIN_DIR"
     require_path LOCK_FILE "$LOCK_FILE"
+    require_host_dir "LOCK_FILE's directory" "${LOCK_FILE%/*}"
     CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR%/}
-    BINARY_PATH=${BINARY_PATH%/}
 
     [ -n "$RUNTIME_FILES" ] || fatal "RUNTIME_FILES is empty: want newline-separated file names"
     old_ifs=$IFS
     IFS=$NL
     for name in $RUNTIME_FILES; do
         is_safe_basename "$name" || fatal "invalid file name '$(shown "$name")' in RUNTIME_FILES: want letters, digits and ._+- (not starting with a dot)"
+        is_foreign_binary_name "$name" || fatal "file name $name in RUNTIME_FILES would shadow containerd's own binaries (runc, containerd, ctr, containerd-shim, containerd-shim-runc-*) in $BINARY_PATH; refusing"
     done
     IFS=$old_ifs
 
@@ -508,6 +543,26 @@ check_imported_versions() {
     IFS=$old_ifs
 }
 
+# removes the temp files a killed run left next to the files this installer writes (under the
+# lock no other run has any); they are hidden (.NAME.tmp.XXXXXX) and never end in .toml
+remove_stale_temps() {
+    targets="$CONFIG_FILE$NL$DROPIN_FILE$NL$IMPORT_MARKER$NL$VERSION_RECORD$NL$HOST_ROOT$BINARY_PATH/.probe"
+    [ "$HAVE_RUNTIME_CONFIG" = 0 ] || targets="$targets$NL$HOST_ROOT$RUNTIME_CONFIG_PATH"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do targets="$targets$NL$HOST_ROOT$BINARY_PATH/$name"; done
+    for t in $targets; do
+        set +f
+        for f in "${t%/*}/.${t##*/}.tmp."??????; do
+            if [ -f "$f" ] && [ ! -L "$f" ]; then
+                rm -f "$f" && info "action=remove file=${f#"$HOST_ROOT"} reason=temp-file-of-a-killed-run"
+            fi
+        done
+        set -f
+    done
+    IFS=$old_ifs
+}
+
 # every artifact must be there before anything on the host changes
 check_artifacts() {
     old_ifs=$IFS
@@ -740,6 +795,7 @@ restart_if_changed() {
 do_install() {
     require_tools
     acquire_lock
+    remove_stale_temps
     read_config_version
     detect_containerd
     decide_registration
@@ -1073,6 +1129,7 @@ do_uninstall() {
     require_tools
     info "action=uninstall handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',') files=$(printf '%s' "$RUNTIME_FILES" | tr '\n' ',') keep=$(printf '%s' "$KEEP_FILES" | tr '\n' ',')"
     acquire_lock
+    remove_stale_temps
     read_config_version
     detect_containerd
     decide_registration

@@ -188,7 +188,7 @@ function command(options: RunOptions, env: Record<string, string>): { file: stri
 /** Runs install.sh (dash unless told otherwise) with exactly the given environment. */
 export function runInstaller(env: Record<string, string>, options: RunOptions = {}): RunResult {
   const c = command(options, env);
-  const r = spawnSync(c.file, c.args, { env: c.env, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(c.file, c.args, { env: c.env, encoding: 'utf8', timeout: 60000, maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
