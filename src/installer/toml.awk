@@ -28,13 +28,63 @@ function load_string(d, s,    n, i, parts) {
     Nl[d] = n
 }
 
-# --- cursor over the lines of document D
-function setline(i) { LI = i; CI = 1; CUR = (i <= NL) ? Ln[D, i] : ""; sub(/\r$/, "", CUR); CLEN = length(CUR) }
-function nextline() { setline(LI + 1) }
-function ch() { return (CI <= CLEN) ? substr(CUR, CI, 1) : "\n" }
-function skip_ws(    c) {
-    while (CI <= CLEN) { c = substr(CUR, CI, 1); if (c != " " && c != "\t") return; CI++ }
+# --- growing strings: busybox awk copies a string on every concatenation, so a value built
+# one piece at a time would take quadratic time; a buffer (BUF[k, 1..3], k names it) keeps the
+# pieces in three levels and copies the big one only every 4096 characters
+function bclear(k) { BUF[k, 1] = ""; BUF[k, 2] = ""; BUF[k, 3] = "" }
+function badd(k, x) {
+    BUF[k, 1] = BUF[k, 1] x
+    if (length(BUF[k, 1]) < 64) return
+    BUF[k, 2] = BUF[k, 2] BUF[k, 1]; BUF[k, 1] = ""
+    if (length(BUF[k, 2]) < 4096) return
+    BUF[k, 3] = BUF[k, 3] BUF[k, 2]; BUF[k, 2] = ""
 }
+function bget(k) { return BUF[k, 3] BUF[k, 2] BUF[k, 1] }
+
+# --- cursor over the lines of document D. busybox awk's substr and length scan the whole
+# string, so the cursor never works on a long line directly: the line is cut into chunks of
+# CHUNK characters and CUR is a window of at most two of them, refilled as the cursor moves
+# (fill keeps LOOK characters ahead). COFF + CI is the cursor's column in the whole line.
+function setline(i,    line, n, k) {
+    LI = i; CI = 1; COFF = 0; LCN = 0; LCK = 1
+    line = (i <= NL) ? Ln[D, i] : ""
+    sub(/\r$/, "", line)
+    n = length(line)
+    if (n <= CHUNK) { CUR = line; CLEN = n; return }
+    for (k = 1; k <= n; k += CHUNK) LC[++LCN] = substr(line, k, CHUNK)
+    CUR = ""; CLEN = 0; fill()
+}
+function fill() {
+    while (CI + LOOK > CLEN && LCK <= LCN) {
+        CUR = substr(CUR, CI) LC[LCK]; delete LC[LCK]; LCK++
+        COFF += CI - 1; CI = 1; CLEN = length(CUR)
+    }
+}
+# the cursor's column in the whole line
+function col() { return COFF + CI }
+# 1 when nothing but blanks is left on the line after the cursor's character
+function rest_blank(    k) {
+    if (substr(CUR, CI + 1) !~ /^[ \t]*$/) return 0
+    for (k = LCK; k <= LCN; k++) if (LC[k] !~ /^[ \t]*$/) return 0
+    return 1
+}
+# the characters from the cursor up to the first one matching the regular expression stop
+# (or the end of the line); the cursor moves past them
+function span(stop,    part, p) {
+    bclear("span")
+    while (1) {
+        fill()
+        if (CI > CLEN) return bget("span")
+        part = substr(CUR, CI)
+        p = match(part, stop)
+        if (p == 0) { badd("span", part); CI = CLEN + 1; continue }
+        badd("span", substr(part, 1, p - 1)); CI += p - 1
+        return bget("span")
+    }
+}
+function nextline() { setline(LI + 1) }
+function ch() { fill(); return (CI <= CLEN) ? substr(CUR, CI, 1) : "\n" }
+function skip_ws() { span("[^ \t]") }
 function expect_eol(what) {
     skip_ws()
     if (CI <= CLEN && substr(CUR, CI, 1) != "#") perr("unexpected text after " what)
@@ -65,6 +115,7 @@ function utf8(cp) {
 }
 # cursor at a backslash; returns the decoded character
 function parse_escape(    c, n, h) {
+    fill()
     c = substr(CUR, CI + 1, 1)
     if (c == "n") { CI += 2; return "\n" }
     if (c == "t") { CI += 2; return "\t" }
@@ -84,46 +135,48 @@ function parse_escape(    c, n, h) {
     perr("invalid escape sequence \\" c)
 }
 # cursor at the opening quote of a one-line basic string
-function parse_basic(    s, c) {
-    CI++; s = ""
+function parse_basic(    c) {
+    CI++; bclear("str")
     while (1) {
+        badd("str", span("[\"\\\\]"))
         if (CI > CLEN) perr("unterminated string")
         c = substr(CUR, CI, 1)
-        if (c == "\"") { CI++; return s }
-        if (c == "\\") { s = s parse_escape(); continue }
-        s = s c; CI++
+        if (c == "\"") { CI++; return bget("str") }
+        badd("str", parse_escape())
     }
 }
 # cursor at the opening quote of a one-line literal string
-function parse_literal(    s, e) {
-    s = substr(CUR, CI + 1)
-    e = index(s, Q)
-    if (e == 0) perr("unterminated literal string")
-    CI += e + 1
-    return substr(s, 1, e - 1)
+function parse_literal(    s) {
+    CI++
+    s = span(Q)
+    if (CI > CLEN) perr("unterminated literal string")
+    CI++
+    return s
 }
 # cursor at the opening triple quote q q q of a multi-line string
-function parse_ml(q,    s, c, n, i) {
-    CI += 3; s = ""
+function parse_ml(q,    c, n, i) {
+    CI += 3; bclear("str")
+    fill()
     if (CI > CLEN) {
         if (LI >= NL) perr("unterminated multi-line string")
         nextline()
     }
     while (1) {
+        badd("str", span(q == "\"" ? "[\"\\\\]" : Q))
         if (CI > CLEN) {
             if (LI >= NL) perr("unterminated multi-line string")
-            s = s "\n"; nextline(); continue
+            badd("str", "\n"); nextline(); continue
         }
         c = substr(CUR, CI, 1)
         if (c == q && substr(CUR, CI, 3) == q q q) {
             n = 3
             while (n < 5 && substr(CUR, CI + n, 1) == q) n++
             CI += n
-            for (i = 3; i < n; i++) s = s q
-            return s
+            for (i = 3; i < n; i++) badd("str", q)
+            return bget("str")
         }
         if (q == "\"" && c == "\\") {
-            if (substr(CUR, CI + 1) ~ /^[ \t]*$/) {
+            if (rest_blank()) {
                 # line-ending backslash: drop whitespace and newlines up to the next character
                 while (1) {
                     if (LI >= NL) perr("unterminated multi-line string")
@@ -132,27 +185,38 @@ function parse_ml(q,    s, c, n, i) {
                 }
                 continue
             }
-            s = s parse_escape(); continue
+            badd("str", parse_escape()); continue
         }
-        s = s c; CI++
+        badd("str", c); CI++
     }
 }
-function canon_str(s,    out, i, c, n, o) {
-    out = ""; n = length(s)
-    for (i = 1; i <= n; i++) {
-        c = substr(s, i, 1)
-        if (c == "\\") out = out "\\\\"
-        else if (c == "\"") out = out "\\\""
-        else if (c == "\n") out = out "\\n"
-        else if (c == "\t") out = out "\\t"
-        else if (c == "\r") out = out "\\r"
-        else {
-            o = ORD[c]
-            if (o < 32 || o == 127) out = out sprintf("\\u%04X", o)
-            else out = out c
+# s with every match of the regular expression re replaced by rep (linear: split, then join)
+function replace_all(s, re, rep,    n, i, parts) {
+    n = split(s, parts, re)
+    if (n <= 1) return s
+    bclear("rep")
+    for (i = 1; i <= n; i++) { if (i > 1) badd("rep", rep); badd("rep", parts[i]) }
+    return bget("rep")
+}
+function canon_str(s,    i, j, n, w, c, o) {
+    s = replace_all(s, "\\\\", "\\\\")
+    s = replace_all(s, "\"", "\\\"")
+    s = replace_all(s, "\n", "\\n")
+    s = replace_all(s, "\t", "\\t")
+    s = replace_all(s, "\r", "\\r")
+    if (s ~ CTRL) {
+        # other control characters: \uXXXX, a window of 256 characters at a time
+        bclear("ctl"); n = length(s)
+        for (i = 1; i <= n; i += 256) {
+            w = substr(s, i, 256)
+            for (j = 1; j <= length(w); j++) {
+                c = substr(w, j, 1); o = ORD[c]
+                badd("ctl", (o < 32 || o == 127) ? sprintf("\\u%04X", o) : c)
+            }
         }
+        s = bget("ctl")
     }
-    return "\"" out "\""
+    return "\"" s "\""
 }
 function canon_seg(s) { return (s ~ /^[A-Za-z0-9_-]+$/) ? s : canon_str(s) }
 
@@ -165,8 +229,7 @@ function parse_key(    c, seg, path, s) {
         if (c == "\"") seg = parse_basic()
         else if (c == Q) seg = parse_literal()
         else {
-            s = ""
-            while (CI <= CLEN && substr(CUR, CI, 1) ~ /[A-Za-z0-9_-]/) { s = s substr(CUR, CI, 1); CI++ }
+            s = span("[^A-Za-z0-9_-]")
             if (s == "") perr("expected a key")
             seg = s
         }
@@ -187,16 +250,11 @@ function parse_value(    c, s) {
     if (c == "{") return parse_inline("", "", 0, 0)
     return parse_scalar()
 }
-function parse_scalar(    s, c, t) {
-    s = ""
-    while (CI <= CLEN) {
-        c = substr(CUR, CI, 1)
-        if (c == " " || c == "\t" || c == "," || c == "]" || c == "}" || c == "#") break
-        s = s c; CI++
-    }
+function parse_scalar(    s, t) {
+    s = span("[] \t,}#]")
     if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/ && substr(CUR, CI, 1) == " " && substr(CUR, CI + 1, 1) ~ /[0-9]/) {
-        CI++; t = ""
-        while (CI <= CLEN && substr(CUR, CI, 1) ~ /[0-9:.Zz+-]/) { t = t substr(CUR, CI, 1); CI++ }
+        CI++
+        t = span("[^0-9:.Zz+-]")
         s = s "T" t
     }
     if (s == "true" || s == "false") { VKIND = "bool"; return s }
@@ -226,27 +284,28 @@ function radix(s, b,    i, v) {
 # ARR_ELEMS (canonical elements, one per line) and ARR_ID, under which the
 # elements are kept one by one: AV (canonical value), AsL/AsC (line and column
 # where it starts), AeL/AeC (where it ends, exclusive), AcL/AcC (its comma, or 0)
-function parse_array(    out, v, first, prev, flat, elems, id, k) {
-    CI++; out = "["; first = 1; prev = "["; flat = 1; elems = ""
+function parse_array(    v, first, prev, flat, id, k, bo, be) {
+    CI++; first = 1; prev = "["; flat = 1
     id = ++ARRN; k = 0
+    bo = "ao" id; be = "ae" id; bclear(bo); bclear(be); badd(bo, "[")
     while (1) {
         skip_all()
         if (ch() == "]") {
-            ARR_CL = LI; ARR_CC = CI; ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = elems
+            ARR_CL = LI; ARR_CC = col(); ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = bget(be)
             ARR_ID = id; Aen[id] = k
             CI++; VKIND = "array"
-            return out "]"
+            return bget(bo) "]"
         }
         if (prev == "v") perr("expected , or ] in array")
-        k++; AsL[id, k] = LI; AsC[id, k] = CI; AcL[id, k] = 0
+        k++; AsL[id, k] = LI; AsC[id, k] = col(); AcL[id, k] = 0
         v = parse_value()
-        AV[id, k] = v; AeL[id, k] = LI; AeC[id, k] = CI
+        AV[id, k] = v; AeL[id, k] = LI; AeC[id, k] = col()
         if (VKIND != "str" && VKIND != "int" && VKIND != "bool") flat = 0
-        out = out (first ? "" : ", ") v; first = 0
-        elems = elems v "\n"
+        badd(bo, (first ? "" : ", ") v); first = 0
+        badd(be, v "\n")
         prev = "v"
         skip_all()
-        if (ch() == ",") { AcL[id, k] = LI; AcC[id, k] = CI; CI++; prev = "," }
+        if (ch() == ",") { AcL[id, k] = LI; AcC[id, k] = col(); CI++; prev = "," }
         else if (ch() != "]") perr("expected , or ] in array")
     }
 }
@@ -760,7 +819,9 @@ function list_imports(    i, id, n, v) {
 
 BEGIN {
     Q = sprintf("%c", 39)
+    CHUNK = 1024; LOOK = 16
     for (i = 1; i < 256; i++) { CHR[i] = sprintf("%c", i); ORD[CHR[i]] = i }
+    CTRL = "[" CHR[1] "-" CHR[31] CHR[127] "]"
     NH = split(ENVIRON["SR_HANDLERS"], HANDLER, " ")
     mode = ENVIRON["SR_MODE"]
     if (mode == "version") {

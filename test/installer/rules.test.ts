@@ -1,6 +1,7 @@
 /**
  * Issue 13's installer side: the host directory rule and the basename rule (shared with synth,
- * see docs/installer.md), and no temp file left behind by a killed run after the next one.
+ * see docs/installer.md), a parser linear in the size of config.toml, and no temp file left
+ * behind by a killed run after the next one.
  */
 import * as fs from 'fs';
 import {
@@ -67,4 +68,21 @@ test('a killed install leaves no hidden temp file behind after its next run', ()
   expect(again.stderr).toContain('reason=temp-file-of-a-killed-run');
   expect(hidden()).toEqual([]);
   expect(h.read(CONFIG_PATH)).toContain('runtimes.runsc]');
+});
+
+describe('the parser is linear in the size of config.toml', () => {
+  test('a 1 MB config.toml with a long string value parses in seconds under busybox', () => {
+    const h = host(containerd1Config());
+    const base = h.read(CONFIG_PATH);
+    const value = 'x'.repeat(1024 * 1024 - base.length - 64).replace(/x{100}/g, (m) => `${m.slice(1)}\\"`);
+    h.write(CONFIG_PATH, `${base}\n[notes]\n  long = "${value}"\n`);
+    expect(fs.statSync(h.path(CONFIG_PATH)).size).toBeGreaterThan(1024 * 1024 - 100);
+    const started = Date.now();
+    install(gvisorEnv(h), { shell: 'busybox' });
+    const seconds = (Date.now() - started) / 1000;
+    // eslint-disable-next-line no-console
+    console.log(`install on a ${fs.statSync(h.path(CONFIG_PATH)).size}-byte config.toml under busybox: ${seconds.toFixed(1)} s`);
+    expect(seconds).toBeLessThan(20);
+    expect(h.read(CONFIG_PATH)).toContain(value);
+  }, 120_000);
 });

@@ -172,3 +172,31 @@ test('imports lists the paths as written; dversion tells an explicit version fro
   expect(toml('dversion', '[plugins.x]\na = 1\n').out).toBe('none\n');
   expect(toml('dversion', 'version = 3\n').out).toBe('3\n');
 });
+
+test('lines of many chunks keep their meaning: escapes, literal and multi-line strings, an array across chunk boundaries', () => {
+  // RUNTIME_TABLES is one environment string: Linux caps it at 128 KiB
+  const long = 'ab\\"c'.repeat(3_000);
+  const decoded = 'ab"c'.repeat(3_000);
+  const lit = 'x'.repeat(12_345);
+  const config = [
+    'version = 2',
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]',
+    'runtime_type = "io.containerd.runsc.v1"',
+    `a = "${long}"`,
+    `b = '${lit}'`,
+    `c = """${lit}\\`,
+    `   ${lit}"""`,
+    `d = [${Array.from({ length: 5_000 }, (_, i) => i).join(', ')}]`,
+    '',
+  ].join('\n');
+  const tables = [
+    RUNSC.trimEnd(),
+    `a = '${decoded}'`,
+    `b = "${lit}"`,
+    `c = "${lit}${lit}"`,
+    `d = [${Array.from({ length: 5_000 }, (_, i) => i).join(',')}]`,
+    '',
+  ].join('\n');
+  expect(toml('plan', config, { RUNTIME_TABLES: tables })).toEqual({ status: 0, out: 'handler\trunsc\tsame\ndefault\trunc\timplicit\n', err: '' });
+  expect(toml('plan', config, { RUNTIME_TABLES: tables.replace('x"', 'y"') }).out).toContain('differs');
+});
