@@ -384,8 +384,8 @@ replace_file() {
 
 # fails early when a tool the install needs is missing
 require_tools() {
-    tools='awk cmp cp env flock mkdir mktemp mv rm stat timeout tr'
-    [ -n "$CONTAINERD_RESTART_COMMAND" ] || tools="$tools nsenter"
+    tools='awk cmp cp env flock grep mkdir mktemp mv rm stat timeout tr'
+    [ -n "$CONTAINERD_RESTART_COMMAND" ] && [ -n "$CONTAINERD_VERSION_COMMAND" ] || tools="$tools nsenter"
     for tool in $tools; do
         command -v "$tool" >/dev/null 2>&1 || fatal "required tool $tool is missing from PATH"
     done
@@ -749,19 +749,75 @@ write_import_marker() {
     info "action=record-import import=$IMPORT_GLOB how=$IMPORT_HOW file=${IMPORT_MARKER#"$HOST_ROOT"}"
 }
 
-# runs the restart command (or restarts containerd on the host and waits)
-restart_containerd() {
-    if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
-        sh -c "$CONTAINERD_RESTART_COMMAND" 9>&-
-        return
-    fi
-    nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || return 1
+# on_host CMD...: runs CMD in the host's mount namespace (PID 1's), where containerd's binaries are
+on_host() {
+    nsenter -t 1 -m -- "$@" 9>&-
+}
+
+# the CRI plugin's status in `ctr plugins ls` (ok, error, skip; empty when it is not listed):
+# io.containerd.grpc.v1 cri on 1.x; on 2.x both it and io.containerd.cri.v1 runtime must be ok
+cri_status() {
+    on_host ctr plugins ls 2>/dev/null | awk '
+        ($1 == "io.containerd.grpc.v1" && $2 == "cri") || ($1 == "io.containerd.cri.v1" && $2 == "runtime") {
+            if (s == "" || $NF != "ok") s = $NF
+        }
+        END { print s }'
+}
+
+# proves that containerd's CRI plugin came back: it loaded (ctr plugins ls, waited for) and
+# the effective config (containerd config dump) has every handler (PROVE_HANDLERS=present) or
+# none of them (absent); sets RESTART_WHY when it cannot
+prove_cri() {
     waited=0
-    until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
-        [ "$waited" -lt "$DEFAULT_RESTART_TIMEOUT" ] || return 1
+    while :; do
+        status=$(cri_status)
+        [ "$status" != ok ] || break
+        if [ "$status" = error ] || [ "$waited" -ge "$DEFAULT_RESTART_TIMEOUT" ]; then
+            RESTART_WHY="containerd's CRI plugin did not load (ctr plugins ls: cri ${status:-missing})"
+            return 1
+        fi
         sleep 1
         waited=$((waited + 1))
     done
+    [ "$PROVE_HANDLERS" != any ] || return 0
+    dump=$(on_host containerd --config "$CONTAINERD_CONFIG" config dump 2>/dev/null) || {
+        RESTART_WHY="containerd config dump failed"
+        return 1
+    }
+    for h in $HANDLERS; do
+        if printf '%s\n' "$dump" | grep -Eq "\.containerd\.runtimes\.[\"']?${h}[\"']?]"; then
+            [ "$PROVE_HANDLERS" = present ] || { RESTART_WHY="handler $h is still in containerd's effective config"; return 1; }
+        else
+            [ "$PROVE_HANDLERS" = absent ] || { RESTART_WHY="handler $h is missing from containerd's effective config"; return 1; }
+        fi
+    done
+}
+
+# restarts containerd and proves it came back: CONTAINERD_RESTART_COMMAND when set (it must do
+# all three), else systemctl restart on the host, wait until the unit is active, prove_cri
+restart_containerd() {
+    RESTART_WHY=''
+    if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
+        sh -c "$CONTAINERD_RESTART_COMMAND" 9>&- || {
+            RESTART_WHY="CONTAINERD_RESTART_COMMAND exited $?"
+            return 1
+        }
+        return 0
+    fi
+    nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || {
+        RESTART_WHY="systemctl restart containerd failed"
+        return 1
+    }
+    waited=0
+    until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
+        if [ "$waited" -ge "$DEFAULT_RESTART_TIMEOUT" ]; then
+            RESTART_WHY="containerd is not active ${DEFAULT_RESTART_TIMEOUT}s after its restart"
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    prove_cri
 }
 
 # restarts containerd once when anything changed (or a restart is pending from
@@ -782,17 +838,20 @@ restart_if_changed() {
         rm -f "$PENDING_FILE" || warn "action=none reason=cannot-remove-marker file=${PENDING_FILE#"$HOST_ROOT"}"
         return 0
     fi
-    warn "action=rollback reason=restart-failed"
+    why=$RESTART_WHY
+    warn "action=rollback reason=restart-failed why=$(printf '%s' "$why" | tr ' ' '_')"
     rollback
+    PROVE_HANDLERS=any
     if restart_containerd; then
-        fatal "restarting containerd failed (reason=$reason); restored the previous configuration and restarted containerd with it"
+        fatal "restarting containerd failed (reason=$reason): $why; restored the previous configuration and restarted containerd with it"
     fi
-    fatal "restarting containerd failed (reason=$reason); restored the previous configuration, but the second restart failed too"
+    fatal "restarting containerd failed (reason=$reason): $why; restored the previous configuration, but the second restart failed too ($RESTART_WHY)"
 }
 
 # --- modes ------------------------------------------------------------------------------
 
 do_install() {
+    PROVE_HANDLERS=present
     require_tools
     acquire_lock
     remove_stale_temps
@@ -1128,6 +1187,7 @@ removed_state() {
 do_uninstall() {
     require_tools
     info "action=uninstall handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',') files=$(printf '%s' "$RUNTIME_FILES" | tr '\n' ',') keep=$(printf '%s' "$KEEP_FILES" | tr '\n' ',')"
+    PROVE_HANDLERS=absent
     acquire_lock
     remove_stale_temps
     read_config_version
