@@ -117,16 +117,19 @@ function cgroupHierarchies(): string[] {
 }
 
 /**
- * A Gardener-like containerd 1.6 config.toml (version 2): the full `containerd config default`
- * with the conf.d import gardener-node-agent writes, plus what this sandboxed machine needs:
- * `restrict_oom_score_adj = true` and the locally imported `sandboxImage` as `sandbox_image`.
+ * A Gardener-like config.toml for the line under test: its full `containerd config default`
+ * (version 2 on 1.x, version 3 on 2.x) with the conf.d import gardener-node-agent writes, plus
+ * what this sandboxed machine needs: `restrict_oom_score_adj = true` and the locally imported
+ * `sandboxImage` as the pause image (`sandbox_image` on 1.x, `pinned_images.sandbox` on 2.x).
  */
 export function nodeContainerdConfig(tools: E2eTools, sandboxImage: string): string {
   const defaults = sh(tools.containerd, ['config', 'default']);
   const replacements: [RegExp, string][] = [
     [/^imports = \[\]$/m, 'imports = ["/etc/containerd/conf.d/*.toml"]'],
     [/^(\s*)restrict_oom_score_adj = false$/m, '$1restrict_oom_score_adj = true'],
-    [/^(\s*)sandbox_image = "[^"]*"$/m, `$1sandbox_image = "${sandboxImage}"`],
+    /^version = 3$/m.test(defaults)
+      ? [/^(\s*)sandbox = '[^']*'$/m, `$1sandbox = '${sandboxImage}'`]
+      : [/^(\s*)sandbox_image = "[^"]*"$/m, `$1sandbox_image = "${sandboxImage}"`],
   ];
   let config = defaults;
   for (const [pattern, replacement] of replacements) {
