@@ -4,9 +4,10 @@
 #
 # It runs in a privileged init container of a per-pool DaemonSet (hostPID, the
 # host's directories mounted under HOST_ROOT). It copies the runtime's files
-# from ARTIFACT_DIR to the host, registers the handlers with containerd (in
-# config.toml for config versions 1 and 2, in an owned drop-in for version 3+),
-# and restarts containerd once, only when something changed. It never removes
+# from ARTIFACT_DIR to the host, registers the handlers with containerd where the
+# node's containerd reads them (in config.toml, or in an owned drop-in for a
+# version 3+ file on containerd 2.x), and restarts containerd once, only when
+# something changed, proving its CRI plugin came back. It never removes
 # anything: a terminating pod leaves the node as it is. Only the explicit
 # uninstall mode removes a runtime (its own DaemonSet runs it).
 #
@@ -34,10 +35,18 @@
 #                      every host path below is used as $HOST_ROOT$path
 #   ARTIFACT_DIR       where the runtime's files are (default /artifacts)
 #   CONTAINERD_RESTART_COMMAND
-#                      optional; run with `sh -c` to restart containerd. By
+#                      optional; run with `sh -c` to restart containerd, wait
+#                      and prove it came back (non-zero: roll back). By
 #                      default: nsenter -t 1 -m -u -i -n -p -- systemctl
-#                      restart containerd, then wait up to 60 s until
-#                      `systemctl is-active --quiet containerd` succeeds
+#                      restart containerd, wait up to 60 s until `systemctl
+#                      is-active --quiet containerd` succeeds, then until the
+#                      host's `ctr plugins ls` shows the CRI plugin ok, and
+#                      check the handlers in `containerd config dump`
+#   CONTAINERD_VERSION_COMMAND
+#                      optional; run with `sh -c`, prints what `containerd
+#                      --version` prints. By default: nsenter -t 1 -m --
+#                      containerd --version (the host's containerd). With the
+#                      config.toml version it decides where the handlers go
 #   CONTAINERD_CONFIG_CHECK_COMMAND
 #                      optional; run with `sh -c` and the candidate
 #                      config.toml as $1 before it replaces config.toml; a
@@ -47,8 +56,9 @@
 #                      (gvisor, kata-containers); names the drop-in
 #                      <RUNTIME_NAME>.toml and appears in every log line
 #   POOL_NAME          the worker pool, a lowercase DNS label (logs only)
-#   BINARY_PATH        required; absolute host directory for the files
-#                      (e.g. /var/bin/containerruntimes)
+#   BINARY_PATH        required; host directory for the files (e.g.
+#                      /var/bin/containerruntimes), following the host
+#                      directory rule (see is_host_dir)
 #   RUNTIME_FILES      required; newline-separated basenames that must exist
 #                      in ARTIFACT_DIR; each is installed to
 #                      $HOST_ROOT$BINARY_PATH/<name> (mode 0755) by writing a
@@ -81,7 +91,8 @@
 #                      uses: they stay in BINARY_PATH
 #   TMPDIR             not used: temporary files live next to their targets
 #
-# Tools: POSIX sh and busybox applets (awk, cmp, flock, mktemp, nsenter, ...).
+# Tools: POSIX sh and busybox applets (awk, cmp, flock, grep, mktemp, nsenter,
+# ...), and toml.awk, the TOML parser, next to this script.
 set -eu
 # values from the environment are never patterns
 set -f
