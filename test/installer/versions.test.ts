@@ -75,3 +75,32 @@ describe('refused before anything changes', () => {
     expect(h.read(CONFIG_PATH)).toContain('runtimes.runsc]');
   });
 });
+
+test('uninstall refuses to remove the handler that is containerd\'s default runtime', () => {
+  const config = containerd1Config().replace('default_runtime_name = "runc"', 'default_runtime_name = "runsc"');
+  expect(config).toContain('default_runtime_name = "runsc"');
+  const h = host(config);
+  const env = gvisorEnv(h);
+  expect(runInstaller(env).status).toBe(0);
+  const before = snapshot(h.path('/etc'));
+  const r = runInstaller(env, { mode: 'uninstall' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("[FATAL] runtime=gvisor pool=sandbox handler runsc is containerd's default runtime (default_runtime_name in /etc/containerd/config.toml): removing it would stop the CRI plugin; refusing");
+  expect(snapshot(h.path('/etc'))).toEqual(before);
+});
+
+test('verify fails while this installer\'s drop-in exists next to a registration in config.toml', () => {
+  const h = host(containerd1Config());
+  const env = gvisorEnv(h);
+  expect(runInstaller(env).status).toBe(0);
+  h.write('/etc/containerd/conf.d/gvisor.toml', 'version = 3\n');
+  const r = runInstaller(env, { mode: 'verify' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('drop-in /etc/containerd/conf.d/gvisor.toml exists while the handlers belong in /etc/containerd/config.toml');
+  // the next install removes it and restarts once
+  const again = runInstaller(env);
+  expect(again.stderr).toContain('action=remove file=/etc/containerd/conf.d/gvisor.toml reason=registration-in-config.toml');
+  expect(h.exists('/etc/containerd/conf.d/gvisor.toml')).toBe(false);
+  expect(h.restarts()).toBe(2);
+  expect(runInstaller(env, { mode: 'verify' }).status).toBe(0);
+});
