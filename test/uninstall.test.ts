@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { cli } from './support/cli';
 import { readTree, shoot, writeFiles } from './support/fixtures';
-import { CONFIG_PATH, INSTALL_SCRIPT, addArtifacts, containerd1Config, containerdDump, criRuntimes, makeHost, runInstaller } from './support/host';
+import { CONFIG_PATH, INSTALL_SCRIPT, addArtifacts, containerd1Config, containerdDump, criRuntimes, makeHost, runInstaller, versionSeam } from './support/host';
 
 const DIR = 'shoots/garden-dev/alpha';
 const both = shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor' }, { type: 'kata' }] }, { name: 'system' }]);
@@ -121,7 +121,7 @@ test('the rendered uninstaller, run after the rendered installer on a containerd
   expect(script.data['install.sh']).toBe(fs.readFileSync(INSTALL_SCRIPT, 'utf8'));
   const host = makeHost(containerd1Config());
   const original = host.read(CONFIG_PATH);
-  const seams = { HOST_ROOT: host.root, ARTIFACT_DIR: host.artifacts, CONTAINERD_RESTART_COMMAND: `echo restart >> ${host.restartLog}` };
+  const seams = { HOST_ROOT: host.root, ARTIFACT_DIR: host.artifacts, CONTAINERD_RESTART_COMMAND: `echo restart >> ${host.restartLog}`, ...versionSeam(host) };
   for (const name of ['kata', 'gvisor']) {
     const env = envOf(privileged(load(g.dir, `daemonset-${name}-sandbox.yaml`)));
     addArtifacts(host, Object.fromEntries(env.RUNTIME_FILES.split('\n').map((f: string) => [f, `${f} stand-in\n`])));

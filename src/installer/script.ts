@@ -8,13 +8,26 @@ function packageRoot(): string {
   return dir;
 }
 
-/** Where install.sh lives (a real file, shellchecked and tested on its own). */
-export const INSTALLER_SCRIPT_PATH = path.join(packageRoot(), 'src', 'installer', 'install.sh');
+const INSTALLER_DIR = path.join(packageRoot(), 'src', 'installer');
 
-let cached: string | undefined;
+/** Where install.sh lives (a real file, shellchecked and tested on its own). */
+export const INSTALLER_SCRIPT_PATH = path.join(INSTALLER_DIR, 'install.sh');
+
+/**
+ * Every file the installer needs, by name: install.sh and the TOML parser it runs (toml.awk),
+ * which it finds next to itself. They are shipped together (one ConfigMap, one directory).
+ */
+export const INSTALLER_FILE_NAMES = ['install.sh', 'toml.awk'] as const;
+
+let cached: Record<string, string> | undefined;
+
+/** The installer's files (name to text), in INSTALLER_FILE_NAMES order. */
+export function installerFiles(): Record<string, string> {
+  cached ??= Object.fromEntries(INSTALLER_FILE_NAMES.map((name) => [name, fs.readFileSync(path.join(INSTALLER_DIR, name), 'utf8')]));
+  return { ...cached };
+}
 
 /** The installer script's text. */
 export function installerScript(): string {
-  cached ??= fs.readFileSync(INSTALLER_SCRIPT_PATH, 'utf8');
-  return cached;
+  return installerFiles()['install.sh'];
 }
