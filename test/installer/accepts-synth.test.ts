@@ -15,7 +15,7 @@ import { tomlValueProblem } from '../../src/installer/toml';
 import { hostDirectoryProblem, runtimeConfigPathProblem, runtimeFileNameProblem } from '../../src/validate/host-paths';
 import { containerdBinary } from '../support/debian';
 import { shoot, writeFiles } from '../support/fixtures';
-import { CONFIG_PATH, Shell, addArtifacts, containerd1Config, Host, criRuntimes, hostsRemovedAfterAll, parseToml, runInstaller } from '../support/host';
+import { CONFIG_PATH, Shell, addArtifacts, containerd1Config, Host, criRuntimes, hostsRemovedAfterAll, parseToml, runInstaller, versionSeam } from '../support/host';
 
 const host = hostsRemovedAfterAll();
 
@@ -122,6 +122,7 @@ test('random valid pipeline runtimes, on Shoot pools or seed ContainerRuntimes w
       CONTAINERD_RESTART_COMMAND: 'echo restart >>"$RESTART_LOG"',
       CONTAINERD_BIN: containerdBinary(),
       CONTAINERD_CONFIG_CHECK_COMMAND: '"$CONTAINERD_BIN" --config "$1" config dump >/dev/null',
+      ...versionSeam(h),
     };
     const result = runInstaller(env, { shell: d.shell });
     expect([result.status, result.stderr]).toEqual([0, expect.any(String)]);

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import {
   BINARY_PATH, CONFIG_PATH, Host, containerd1Config, gvisorEnv, hostsRemovedAfterAll, install, runInstaller, snapshot,
 } from '../support/host';
+import { hostDirectoryProblem, runtimeFileNameProblem } from '../../src/validate/host-paths';
 
 const host = hostsRemovedAfterAll();
 
@@ -20,17 +21,30 @@ function expectRefused(h: Host, env: Record<string, string>, message: RegExp): v
   expect(h.restarts()).toBe(0);
 }
 
+// One list for both sides: install.sh (below) and synth (src/validate/host-paths.ts) must agree on each.
+const REFUSED_DIRS = [
+  '/', '/.', '//', '/..', '/etc', '/etc/containerd', '/etc/x', '/usr', '/usr/bin', '/usr/local/bin', '/bin', '/sbin/x',
+  '/lib', '/lib64', '/libx32/x', '/boot', '/proc/1', '/sys/fs', '/dev/shm', '/run', '/var', '/var/lib', '/var/lib/kubelet',
+  '/var/bin/', '/var//bin', '/var/./bin', '/var/bin/.', '/var/bin/..', '/var/bin/a+b', '/var/bin/a:b', '/var/bin/a b', 'var/bin',
+];
+const ACCEPTED_DIRS = ['/var/bin/containerruntimes', '/opt/runtimes', '/run/runtimes', '/variable/x', '/etcetera', '/home/x/lib'];
+const SHADOWING_NAMES = ['runc', 'containerd', 'ctr', 'containerd-shim', 'containerd-shim-runc-v1', 'containerd-shim-runc-v2', 'containerd-shim-runc-x'];
+const ALLOWED_NAMES = ['crun', 'runc-e2e', 'containerd-shim-runsc-v1', 'runsc'];
+
+test('synth refuses exactly the host directories and file names install.sh refuses', () => {
+  expect(REFUSED_DIRS.filter((d) => hostDirectoryProblem(d) === undefined)).toEqual([]);
+  expect(ACCEPTED_DIRS.filter((d) => hostDirectoryProblem(d) !== undefined)).toEqual([]);
+  expect(SHADOWING_NAMES.filter((n) => runtimeFileNameProblem(n) === undefined)).toEqual([]);
+  expect(ALLOWED_NAMES.filter((n) => runtimeFileNameProblem(n) !== undefined)).toEqual([]);
+});
+
 describe('the host directory rule', () => {
-  test.each([
-    '/', '/.', '//', '/..', '/etc', '/etc/containerd', '/etc/x', '/usr', '/usr/bin', '/usr/local/bin', '/bin', '/sbin/x',
-    '/lib', '/lib64', '/libx32/x', '/boot', '/proc/1', '/sys/fs', '/dev/shm', '/run', '/var', '/var/lib', '/var/lib/kubelet',
-    '/var/bin/', '/var//bin', '/var/./bin', '/var/bin/.', '/var/bin/..', '/var/bin/a+b', '/var/bin/a:b', '/var/bin/a b', 'var/bin',
-  ])('BINARY_PATH=%j is refused with one line and no change', (binaryPath) => {
+  test.each(REFUSED_DIRS)('BINARY_PATH=%j is refused with one line and no change', (binaryPath) => {
     const h = host(containerd1Config());
     expectRefused(h, gvisorEnv(h, { BINARY_PATH: binaryPath }), /^\[FATAL\] runtime=gvisor pool=sandbox invalid BINARY_PATH '[^']*': a host directory the installer writes must be absolute and normalized/);
   });
 
-  test.each(['/var/bin/containerruntimes', '/opt/runtimes', '/run/runtimes', '/variable/x', '/etcetera', '/home/x/lib'])('BINARY_PATH=%j is accepted', (binaryPath) => {
+  test.each(ACCEPTED_DIRS)('BINARY_PATH=%j is accepted', (binaryPath) => {
     const h = host(containerd1Config());
     install(gvisorEnv(h, { BINARY_PATH: binaryPath }));
     expect(h.read(`${binaryPath}/runsc`)).toBe('runsc binary v1\n');
@@ -43,13 +57,13 @@ describe('the host directory rule', () => {
 });
 
 describe('the basename rule', () => {
-  test.each(['runc', 'containerd', 'ctr', 'containerd-shim', 'containerd-shim-runc-v1', 'containerd-shim-runc-v2', 'containerd-shim-runc-x'])('a runtime file named %s is refused', (name) => {
+  test.each(SHADOWING_NAMES)('a runtime file named %s is refused', (name) => {
     const h = host(containerd1Config());
     fs.writeFileSync(`${h.artifacts}/${name}`, 'shadow\n');
     expectRefused(h, gvisorEnv(h, { RUNTIME_FILES: `runsc\n${name}` }), new RegExp(`file name ${name} in RUNTIME_FILES would shadow containerd's own binaries .* in /var/bin/containerruntimes; refusing$`));
   });
 
-  test.each(['crun', 'runc-e2e', 'containerd-shim-runsc-v1', 'runsc'])('%s is allowed', (name) => {
+  test.each(ALLOWED_NAMES)('%s is allowed', (name) => {
     const h = host(containerd1Config());
     fs.writeFileSync(`${h.artifacts}/${name}`, 'ok\n');
     install(gvisorEnv(h, { RUNTIME_FILES: name }));
