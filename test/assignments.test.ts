@@ -39,6 +39,11 @@ test('an assignment declares a runtime for a pool; the shoot-wide class needs th
   expect(cli(['synth', '--config', config]).status).toBe(0);
   const files = Object.keys(readTree(path.join(dir, 'out/shoots/garden-dev/alpha')));
   expect(files).toContain('daemonset-crun-plain.yaml');
+  // An assigned runtime's installer gates new nodes like a declared one's.
+  const ds = yaml.load(fs.readFileSync(path.join(dir, 'out/shoots/garden-dev/alpha/daemonset-crun-plain.yaml'), 'utf8')) as any;
+  expect(ds.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.template.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.template.spec.tolerations).toContainEqual({ key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' });
   expect(files).toContain('runtimeclass-crun-plain.yaml');
   expect(files).not.toContain('runtimeclass-crun.yaml');
   const plan = JSON.parse(cli(['plan', '--config', config, '--format', 'json']).stdout);

@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import {
-  ContainerRuntime, ContainerRuntimeInstallation, GVISOR, InstallerSupport, KATA, poolSelector,
+  ContainerRuntime, ContainerRuntimeInstallation, GVISOR, InstallerSupport, KATA, installerFiles, installerVersion, poolSelector,
 } from '../src';
 
 const runtime: ContainerRuntime = {
@@ -31,7 +31,7 @@ function daemonSet(objects: any[]) {
 test('an installation in another app\'s chart yields its classes, the installer and nothing with a path hash', () => {
   const objects = synth();
   expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-    'ConfigMap/shoot-runtimes-installer-f6bfc22905',
+    `ConfigMap/shoot-runtimes-installer-${installerVersion({ ...installerFiles(), 'install.sh': '#!/bin/sh\necho test\n' })}`,
     'ServiceAccount/shoot-runtimes-installer',
     'RuntimeClass/gvisor-sandbox',
     'DaemonSet/gvisor-sandbox',
@@ -49,7 +49,22 @@ test('the installer DaemonSet has a stable selector, runs only on the pool and u
   expect(pod.automountServiceAccountToken).toBe(false);
   expect(pod.serviceAccountName).toBe('shoot-runtimes-installer');
   expect(pod.nodeSelector).toEqual({ ...poolSelector('sandbox'), 'worker.gardener.cloud/cri-name': 'containerd' });
-  expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'sandbox', effect: 'NoSchedule' }]);
+  expect(pod.tolerations).toEqual([
+    { key: 'dedicated', operator: 'Equal', value: 'sandbox', effect: 'NoSchedule' },
+    { key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' },
+  ]);
+});
+
+// Gardener's node readiness (docs/usage/advanced/node-readiness.md): gardener-resource-manager
+// lifts the critical-components-not-ready taint once every kube-system DaemonSet labelled
+// critical-component, on the DaemonSet and on its pod template, has a Ready pod on the node.
+test('an installer keeps a new node closed to workloads until it is Ready: critical-component label on DaemonSet and template', () => {
+  const ds = daemonSet(synth());
+  expect(ds.metadata.namespace).toBe('kube-system');
+  expect(ds.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.template.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(ds.spec.selector.matchLabels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(ds.spec.template.spec.containers[0].readinessProbe.exec.command).toEqual(['/bin/sh', '/scripts/install.sh', 'verify']);
 });
 
 test('only the install init container is privileged; the others run unprivileged and read-only', () => {
@@ -136,5 +151,5 @@ test('a library user who passes no runtimeConfig still gets gVisor\'s runsc.toml
   expect(env.find((e: any) => e.name === 'RUNTIME_CONFIG_CONTENT').value).toContain('debug = "true"');
   expect(() => new ContainerRuntimeInstallation(new Chart(Testing.app(), 'bad'), 'g', {
     runtime: { ...runtime, providerConfig: { configFlags: { debug: 'maybe' } } }, definition: GVISOR, support: new InstallerSupport(chart, 's2'),
-  })).toThrow('providerConfig.configFlags.debug: must be true, not "maybe"');
+  })).toThrow('providerConfig.configFlags.debug: must be "true" or "false", not "maybe"');
 });

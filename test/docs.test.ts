@@ -75,6 +75,11 @@ const RUN_ELSEWHERE: readonly Entry[] = [
     runBy: { file: 'test/installer/uninstall.test.ts', contains: "mode: 'verify-removed'" },
   },
   {
+    match: /^(bin\/)?shoot-runtimes acknowledge( |$)/,
+    reason: 'needs an API server; the wire tests run the command against a stand-in API server over http and https',
+    runBy: { file: 'test/acknowledger-wire.test.ts', contains: "cli(['acknowledge', '--once'" },
+  },
+  {
     match: /^containerd (config default|--config \S+ config dump)$/,
     reason: "Debian's containerd from .cache/; the installer tests generate default configs and dump merged ones",
     runBy: { file: 'test/support/host.ts', contains: "'config', 'dump'" },
@@ -85,6 +90,8 @@ const RUN_ELSEWHERE: readonly Entry[] = [
 const NOT_RUN: readonly Entry[] = [
   { match: /^kubectl --context garden create --raw \/apis\/core\.gardener\.cloud\/v1beta1\/namespaces\/garden-\$project\/shoots\/\$shoot\/adminkubeconfig -f /, reason: 'needs a garden cluster (no cluster here)' },
   { match: /^kubectl --context management (-n \S+ create secret generic \S+ --from-file=value=kubeconfig\.yaml --dry-run=client -o yaml|apply -f -)$/, reason: 'needs the management cluster (no cluster here)' },
+  { match: /^kubectl --context garden apply -k dist\/garden$/, reason: 'needs a garden cluster (no cluster here); test/example.test.ts builds dist/garden with kubectl kustomize' },
+  { match: /^kubectl --context seed -n \S+ (patch|delete) managedresource /, reason: 'needs a seed with the gVisor extension\'s ManagedResources (no cluster here)' },
   { match: /^jq -r \.status\.kubeconfig$/, reason: 'reads the garden cluster\'s answer, which needs a cluster' },
   { match: /^(base64 -d|echo|printf|mkdir|mktemp|rm|grep|export)( |$)/, reason: 'a local shell utility in an example that acts on its own temp files' },
 ];
@@ -211,7 +218,7 @@ const commands: DocCommand[] = PAGES.flatMap((page) => shellBlocks(page).flatMap
 const where = (c: DocCommand) => `${c.page}:${c.line}: ${c.text}`;
 
 const isCli = (c: DocCommand) => c.argv[0] === 'shoot-runtimes' || c.argv[0] === 'bin/shoot-runtimes';
-const runHere = (c: DocCommand) => isCli(c) || c.text === 'npm run synth' || c.text === 'npm run bench' || c.text === 'npm run bench:artifacts';
+const runHere = (c: DocCommand) => (isCli(c) && !listed(RUN_ELSEWHERE, c)) || c.text === 'npm run synth' || c.text === 'npm run bench' || c.text === 'npm run bench:artifacts';
 const listed = (list: readonly Entry[], c: DocCommand) => list.find((e) => e.match.test(c.text));
 
 // ---------------------------------------------------------------------------------------------

@@ -11,16 +11,19 @@ const MODELS: Record<string, () => { new (o: unknown): { validate(): void } }> =
   'node.k8s.io/v1/RuntimeClass': () => require('kubernetes-models/node.k8s.io/v1/RuntimeClass').RuntimeClass,
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
   'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
+  // The garden's objects (dist/garden/): Gardener's types, schemas written from gardener/gardener.
+  'core.gardener.cloud/v1beta1/ControllerRegistration': () => require('../src/validate/gardener').ControllerRegistration,
+  'core.gardener.cloud/v1/ControllerDeployment': () => require('../src/validate/gardener').ControllerDeployment,
 };
 
 const DIST = path.join(ROOT, 'dist');
 const shootDirs = Object.keys(readTree(DIST))
-  .filter((f) => f.startsWith('shoots/') && f.endsWith('/kustomization.yaml'))
+  .filter((f) => !f.startsWith('installer/') && f.endsWith('/kustomization.yaml'))
   .map((f) => path.dirname(f));
 
 test('the example renders every kind of case the README promises', () => {
   expect(shootDirs).toEqual(expect.arrayContaining([
-    'shoots/garden-dev/alpha', 'shoots/garden-dev/beta', 'shoots/garden-ml/training', 'shoots/garden-ml/notebooks', 'shoots/garden-ops/edge',
+    'shoots/garden-dev/alpha', 'shoots/garden-dev/beta', 'shoots/garden-ml/training', 'shoots/garden-ml/notebooks', 'shoots/garden-ops/edge', 'garden',
   ]));
 });
 
@@ -28,17 +31,21 @@ test.each(shootDirs)('kubectl kustomize builds %s with its installer version, an
   const built = execFileSync('kubectl', ['kustomize', path.join(DIST, dir)], { encoding: 'utf8' });
   const objects = yaml.loadAll(built) as { apiVersion: string; kind: string; metadata: { name: string }; spec?: any }[];
   const listed = (yaml.load(fs.readFileSync(path.join(DIST, dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] }).resources;
-  // Every file of the directory, then the one installer directory the shoot's DaemonSets use.
-  const [installerDir, ...rest] = listed.filter((r) => r.startsWith('../'));
-  expect(rest).toEqual([]);
-  expect(path.relative(DIST, path.join(DIST, dir, installerDir))).toMatch(/^installer\/[0-9a-f]{10}$/);
   const files = listed.filter((r) => !r.startsWith('../'));
   expect(files.sort()).toEqual(fs.readdirSync(path.join(DIST, dir)).filter((f) => f !== 'kustomization.yaml').sort());
-  expect(objects).toHaveLength(files.length + 1);
-  const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
-  expect(configMap.metadata.name).toBe(`shoot-runtimes-installer-${path.basename(installerDir)}`);
-  for (const ds of objects.filter((o) => o.kind === 'DaemonSet')) {
-    expect(ds.spec.template.spec.volumes.find((v: any) => v.name === 'installer-script').configMap.name).toBe(configMap.metadata.name);
+  if (dir.startsWith('shoots/')) {
+    // Every file of the directory, then the one installer directory the shoot's DaemonSets use.
+    const [installerDir, ...rest] = listed.filter((r) => r.startsWith('../'));
+    expect(rest).toEqual([]);
+    expect(path.relative(DIST, path.join(DIST, dir, installerDir))).toMatch(/^installer\/[0-9a-f]{10}$/);
+    expect(objects).toHaveLength(files.length + 1);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+    expect(configMap.metadata.name).toBe(`shoot-runtimes-installer-${path.basename(installerDir)}`);
+    for (const ds of objects.filter((o) => o.kind === 'DaemonSet')) {
+      expect(ds.spec.template.spec.volumes.find((v: any) => v.name === 'installer-script').configMap.name).toBe(configMap.metadata.name);
+    }
+  } else {
+    expect(objects).toHaveLength(files.length);
   }
   for (const object of objects) {
     const model = MODELS[`${object.apiVersion}/${object.kind}`];

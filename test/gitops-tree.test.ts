@@ -15,8 +15,8 @@ const NEW = {
 };
 const USER_FILE = 'shoots/garden-dev/gone/README.md';
 
-function synth(input: string, out: string) {
-  return cli(['synth', '--input', input, '--out', out]);
+function synth(input: string, out: string, ...flags: string[]) {
+  return cli(['synth', '--input', input, '--out', out, ...flags]);
 }
 
 /** The tree synth writes for `files` into an empty directory. */
@@ -56,7 +56,7 @@ test('synth removes what it no longer produces (a shoot that is gone) and never 
   const out = tempDir();
   expect(synth(writeFiles(OLD), out).status).toBe(0);
   fs.writeFileSync(path.join(out, USER_FILE), 'ours, not the tool\'s\n');
-  const result = synth(writeFiles(NEW), out);
+  const result = synth(writeFiles(NEW), out, '--allow-removal');
   expect(result.status).toBe(0);
   expect(result.stderr).toMatch(/\d+ files written, \d+ unchanged, 11 removed/);
   const tree = readTree(out);
@@ -69,7 +69,7 @@ test('synth removes what it no longer produces (a shoot that is gone) and never 
 test('a directory emptied of the tool\'s files is removed', () => {
   const out = tempDir();
   expect(synth(writeFiles(OLD), out).status).toBe(0);
-  expect(synth(writeFiles(NEW), out).status).toBe(0);
+  expect(synth(writeFiles(NEW), out, '--allow-removal').status).toBe(0);
   expect(fs.existsSync(path.join(out, 'shoots/garden-dev/gone'))).toBe(false);
 });
 
@@ -80,7 +80,7 @@ test('synth refuses to overwrite a file it did not write, and writes nothing', (
   const result = synth(writeFiles(OLD), out);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('kustomization.yaml:0: exists but was not written by shoot-runtimes');
-  expect(result.stderr).toContain('error: 1 file(s) in the output directory were not written by shoot-runtimes; nothing was written');
+  expect(result.stderr).toContain('error: 1 path(s) in the output directory are in the way (not written by shoot-runtimes, changed since it wrote them, or symbolic links); nothing was written');
   expect(readTree(out)).toEqual({ 'shoots/garden-dev/alpha/kustomization.yaml': 'hand-written\n' });
 });
 
@@ -116,7 +116,7 @@ test('a synth killed at any point is reported by check and completed by the next
   for (let killAt = 1; ; killAt++) {
     const out = tempDir();
     fs.cpSync(template, out, { recursive: true });
-    const killed = spawnSync(process.execPath, [BIN, 'synth', '--input', newInput, '--out', out], {
+    const killed = spawnSync(process.execPath, [BIN, 'synth', '--input', newInput, '--out', out, '--allow-removal'], {
       env: { ...process.env, SHOOT_RUNTIMES_KILL_AT: String(killAt) }, encoding: 'utf8',
     });
     if (killed.signal !== 'SIGKILL') {
@@ -130,11 +130,11 @@ test('a synth killed at any point is reported by check and completed by the next
     if (fs.existsSync(path.join(out, '.shoot-runtimes/journal.json'))) {
       expect(check.stdout).toContain('interrupted: a synth was stopped midway');
     } else {
-      // Killed while staging: nothing a reader sees has changed yet.
-      const visible = Object.fromEntries(Object.entries(readTree(out)).filter(([p]) => !p.startsWith('.shoot-runtimes/staging/')));
+      // Killed while staging: nothing a reader sees has changed yet (the stale lock is taken over by the next run).
+      const visible = Object.fromEntries(Object.entries(readTree(out)).filter(([p]) => !p.startsWith('.shoot-runtimes/staging/') && p !== '.shoot-runtimes/lock'));
       expect(visible).toEqual(readTree(template));
     }
-    expect(synth(newInput, out).status).toBe(0);
+    expect(synth(newInput, out, '--allow-removal').status).toBe(0);
     const tree = readTree(out);
     expect(tree[USER_FILE]).toBe('mine\n');
     delete tree[USER_FILE];

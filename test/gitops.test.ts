@@ -114,7 +114,7 @@ test('a shoot that leaves the input takes its Flux and Argo CD objects with it',
   const gitops = 'flux:\n  sourceRef: {name: fleet}\nargocd:\n  repoURL: r\n  targetRevision: main';
   const dir = synth({}, gitops);
   fs.rmSync(path.join(dir, 'garden/b.yaml'));
-  expect(cli(['synth', '--config', path.join(dir, 'pipeline.yaml')]).status).toBe(0);
+  expect(cli(['synth', '--config', path.join(dir, 'pipeline.yaml'), '--allow-removal']).status).toBe(0);
   const files = Object.keys(readTree(path.join(dir, 'out')));
   expect(files.filter((f) => f.includes('plain'))).toEqual([]);
   expect(files).toContain('flux/garden-dev/alpha.yaml');

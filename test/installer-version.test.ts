@@ -4,6 +4,7 @@ import * as path from 'path';
 import {
   checkTree, inShard, installerFiles, installerVersion, prepareRun, renderRun, shardName, writeTree,
 } from '../src';
+import { OutputTree } from '../src/output/tree';
 import { kustomizeObjects, readTree, shoot, tempDir, writeFiles } from './support/fixtures';
 
 const OLD = installerFiles();
@@ -18,12 +19,12 @@ garden['plain.yaml'] = shoot('garden-p0', 'plain', [{ name: 'default' }]);
 function synth(input: string, out: string, files: Record<string, string>, shard?: { index: number; count: number }) {
   const prepared = prepareRun({ inputs: [input], installerFiles: files });
   const rendered = renderRun(prepared, { select: shard && ((s) => inShard(shard, s)) });
-  return writeTree(out, rendered, shard && shardName(shard));
+  return writeTree(OutputTree.open(out, true), rendered, { shard: shard && shardName(shard) });
 }
 
 function check(input: string, out: string, files: Record<string, string>, shard?: { index: number; count: number }): string[] {
   const prepared = prepareRun({ inputs: [input], installerFiles: files });
-  return checkTree(out, renderRun(prepared, { select: shard && ((s) => inShard(shard, s)) }), shard && shardName(shard));
+  return checkTree(OutputTree.open(out, false), renderRun(prepared, { select: shard && ((s) => inShard(shard, s)) }), { shard: shard && shardName(shard) });
 }
 
 const installerDirs = (out: string) => fs.readdirSync(path.join(out, 'installer')).sort();

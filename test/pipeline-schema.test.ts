@@ -52,7 +52,7 @@ spec:
       pool: sandbox
       type: gvisor
       providerConfig:
-        apiVersion: gvisor.os.extensions.gardener.cloud/v1alpha1
+        apiVersion: gvisor.runtime.extensions.config.gardener.cloud/v1alpha1
         kind: GVisorConfiguration
         configFlags: {net-raw: "true"}
     - shoots:

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { InputError, installerFiles, installerVersion, runPipeline } from '../src';
 import { containerRuntimeObject, objectsOf, shoot, writeFiles } from './support/fixtures';
 
-const GVISOR_FLAGS = { apiVersion: 'gvisor.os.extensions.gardener.cloud/v1alpha1', kind: 'GVisorConfiguration', configFlags: { 'net-raw': 'true' } };
+const GVISOR_FLAGS = { apiVersion: 'gvisor.runtime.extensions.config.gardener.cloud/v1alpha1', kind: 'GVisorConfiguration', configFlags: { 'net-raw': 'true' } };
 
 const VERSION = installerVersion(installerFiles());
 
@@ -62,7 +62,8 @@ test('a multi-pool shoot with taints and providerConfig yields per-pool classes,
   expect(ds.spec.template.spec.nodeSelector).toEqual({
     'worker.gardener.cloud/pool': 'sandbox', 'worker.garden.sapcloud.io/group': 'sandbox', 'worker.gardener.cloud/cri-name': 'containerd',
   });
-  expect(ds.spec.template.spec.tolerations).toEqual(tolerations);
+  // The pool's taints, and Gardener's node-readiness taint (new nodes wait for the installer).
+  expect(ds.spec.template.spec.tolerations).toEqual([...tolerations, { key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' }]);
   const install = ds.spec.template.spec.initContainers.find((c: any) => c.name === 'install');
   const env = Object.fromEntries(install.env.map((e: any) => [e.name, e.value]));
   expect(env.RUNTIME_CONFIG_PATH).toBe('/etc/containerd/runsc.toml');
@@ -89,7 +90,10 @@ test('a ContainerRuntime from the seed is taken as it is and renders exactly lik
   const seedDs = objectsOf(fromSeed.files)['DaemonSet/gvisor-sandbox'];
   expect(seedDs.spec.template.spec.tolerations).toEqual([{ operator: 'Exists' }]);
   const shootDs = objectsOf(fromShoot.files)['DaemonSet/gvisor-sandbox'];
-  expect({ ...seedDs, spec: { ...seedDs.spec, template: { ...seedDs.spec.template, spec: { ...seedDs.spec.template.spec, tolerations: [] } } } })
+  // ... where the Shoot's installer tolerates exactly the pool's (no) taints and the node-readiness taint.
+  const tolerations = shootDs.spec.template.spec.tolerations;
+  expect(tolerations).toEqual([{ key: 'node.gardener.cloud/critical-components-not-ready', operator: 'Exists', effect: 'NoSchedule' }]);
+  expect({ ...seedDs, spec: { ...seedDs.spec, template: { ...seedDs.spec.template, spec: { ...seedDs.spec.template.spec, tolerations } } } })
     .toEqual(shootDs);
 });
 
@@ -133,7 +137,7 @@ test('every problem of a run is reported with file, line, object and field', () 
   const messages = (error as Error).message.split('\n').map((m) => m.replace(dir + path.sep, ''));
   expect(messages).toEqual([
     'bad.yaml:16: Shoot garden-dev/one: spec.provider.workers[0].cri.containerRuntimes[0].type: unknown runtime type "rocket-sandbox" (known: gvisor, kata, kata-containers, kata-fc, kata-firecracker, spin, wasm-spin)',
-    'bad.yaml:36: Shoot garden-dev/two: spec.provider.workers[0].cri.containerRuntimes[0].providerConfig.configFlags.net-raw: must be true or false, not "maybe"',
+    'bad.yaml:36: Shoot garden-dev/two: spec.provider.workers[0].cri.containerRuntimes[0].providerConfig.configFlags.net-raw: must be "true" or "false", not "maybe"; refused on purpose: Gardener\'s gVisor extension would drop it silently',
   ]);
 });
 
@@ -142,9 +146,28 @@ test('a runtime that does not support the pool\'s architecture is refused', () =
     .toThrow('runtime type "kata" does not support the pool\'s architecture arm64 (supports: amd64)');
 });
 
-test('the same runtime declared twice for one pool is refused', () => {
-  expect(() => run({
-    'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor' }] }]),
-    'b.yaml': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox'),
-  })).toThrow(/^[^\n]*b\.yaml:7: ContainerRuntime shoot--dev--alpha\/gvisor-sandbox: spec\.type: runtime type "gvisor" is declared twice for pool sandbox of shoot garden-dev\/alpha \(also at .*a\.yaml:1\)$/);
+test('a seed ContainerRuntime that agrees with its Shoot is the same runtime: the output equals the Shoot alone', () => {
+  const alone = run({ 'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor', providerConfig: GVISOR_FLAGS }] }]) });
+  const both = run({
+    'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor', providerConfig: GVISOR_FLAGS }] }]),
+    'b.yaml': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS),
+  });
+  expect(both.files).toEqual(alone.files);
+  expect(both.summary).toEqual(alone.summary);
+});
+
+test('a seed ContainerRuntime that disagrees with its Shoot is refused, naming both', () => {
+  const differing = {
+    'providerConfig': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', { configFlags: { 'net-raw': 'false' } }),
+    'binaryPath': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS).replace('/var/bin/containerruntimes', '/opt/runtimes'),
+    'selector': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS).replace(/( +)worker.garden.sapcloud.io\/group: sandbox\n/, ''),
+    'name': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS).replace('name: gvisor-sandbox', 'name: sandboxed'),
+  };
+  const fields: Record<string, string> = { providerConfig: 'spec.providerConfig', binaryPath: 'spec.binaryPath', selector: 'spec.workerPool.selector', name: 'metadata.name' };
+  for (const [what, object] of Object.entries(differing)) {
+    expect(() => run({
+      'a.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor', providerConfig: GVISOR_FLAGS }] }]),
+      'b.yaml': object,
+    })).toThrow(new RegExp(`^[^\\n]*b\\.yaml:1: ContainerRuntime shoot--dev--alpha/[a-z-]+: differs from runtime "gvisor" of pool sandbox of Shoot garden-dev/alpha \\([^)]*a\\.yaml:1\\) in ${fields[what]}: the seed and the Shoot disagree`));
+  }
 });

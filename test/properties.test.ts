@@ -14,8 +14,8 @@ const taint = fc.record({
 }).map((t) => (t.value === undefined ? { key: t.key, effect: t.effect } : t));
 const gvisorFlags = fc.record({
   'net-raw': fc.constantFrom('true', 'false'),
-  debug: fc.constant('true'),
-  nvproxy: fc.constant('true'),
+  debug: fc.constantFrom('true', 'false'),
+  nvproxy: fc.constantFrom('true', 'false'),
   'panic-signal': fc.integer({ min: 1, max: 64 }).map(String),
 }, { requiredKeys: [] });
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { cli } from './support/cli';
 import { kustomizeObjects, readTree, shoot, writeFiles } from './support/fixtures';
-import { CONFIG_PATH, INSTALL_SCRIPT, addArtifacts, containerd1Config, containerdDump, criRuntimes, makeHost, runInstaller } from './support/host';
+import { CONFIG_PATH, INSTALL_SCRIPT, addArtifacts, containerd1Config, containerdDump, criRuntimes, makeHost, runInstaller, versionSeam } from './support/host';
 
 const DIR = 'shoots/garden-dev/alpha';
 const both = shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor' }, { type: 'kata' }] }, { name: 'system' }]);
@@ -44,6 +44,11 @@ test('dropping a runtime from a pool removes its classes at once and renders its
   expect(uninstaller.spec.selector).toEqual(installer.spec.selector);
   expect(uninstaller.spec.template.spec.nodeSelector).toEqual(installer.spec.template.spec.nodeSelector);
   expect(uninstaller.spec.template.metadata.labels['shoot-runtimes.dev/phase']).toBe('uninstall');
+  // New nodes wait for installers (node.gardener.cloud/critical-component), never for an uninstaller.
+  expect(installer.metadata.labels['node.gardener.cloud/critical-component']).toBe('true');
+  expect(uninstaller.metadata.labels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(uninstaller.spec.template.metadata.labels['node.gardener.cloud/critical-component']).toBeUndefined();
+  expect(JSON.stringify(uninstaller.spec.template.spec.tolerations)).not.toContain('critical-components-not-ready');
   const init = uninstaller.spec.template.spec.initContainers;
   expect(init.map((c: any) => c.name)).toEqual(['uninstall']);
   expect(init[0].command).toEqual(['/bin/sh', '/scripts/install.sh', 'uninstall']);
@@ -117,7 +122,7 @@ test('the rendered uninstaller, run after the rendered installer on a containerd
   expect(script.data['install.sh']).toBe(fs.readFileSync(INSTALL_SCRIPT, 'utf8'));
   const host = makeHost(containerd1Config());
   const original = host.read(CONFIG_PATH);
-  const seams = { HOST_ROOT: host.root, ARTIFACT_DIR: host.artifacts, CONTAINERD_RESTART_COMMAND: `echo restart >> ${host.restartLog}` };
+  const seams = { HOST_ROOT: host.root, ARTIFACT_DIR: host.artifacts, CONTAINERD_RESTART_COMMAND: `echo restart >> ${host.restartLog}`, ...versionSeam(host) };
   for (const name of ['kata', 'gvisor']) {
     const env = envOf(privileged(load(g.dir, `daemonset-${name}-sandbox.yaml`)));
     addArtifacts(host, Object.fromEntries(env.RUNTIME_FILES.split('\n').map((f: string) => [f, `${f} stand-in\n`])));

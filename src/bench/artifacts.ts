@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { gitopsConfig } from '../gitops/config';
 import { installerFiles } from '../installer/script';
+import { OutputTree } from '../output/tree';
 import { writeTree } from '../output/write';
 import { prepareRun, renderRun } from '../pipeline/run';
 import { changeOneShoot, writeFleet } from './fleet';
@@ -28,7 +29,7 @@ const config = gitopsConfig({ flux: { sourceRef: { name: 'fleet', namespace: 'fl
 
 function synth(files: Record<string, string>): void {
   const prepared = prepareRun({ inputs: [input], gitops: { config, outputPath: '.' }, installerFiles: files });
-  writeTree(out, renderRun(prepared, { previousState: () => undefined }));
+  writeTree(OutputTree.open(out, true), renderRun(prepared, { previousState: () => undefined }));
 }
 
 /** Every shoot artifact's directories (from the generators' copy operations), by artifact name. */

@@ -1,11 +1,16 @@
 import yargs from 'yargs';
-import { formatDiagnostic, InputError } from '../diagnostics';
+import { Diagnostic, formatDiagnostic, InputError, printable } from '../diagnostics';
+import { shootKey } from '../model/container-runtime';
+import { StateError } from '../output/ownership';
+import { MassRemovalError } from '../output/removal';
+import { FileSystemError, fileSystemError, isErrnoError } from '../output/tree';
+import { AcknowledgeFailed, acknowledgeCommand } from './cmds/acknowledge';
 import { catalogCommand } from './cmds/catalog';
 import { CheckFailed, checkCommand } from './cmds/check';
 import { setQuiet } from './format';
 import { planCommand } from './cmds/plan';
 import { retireCommand } from './cmds/retire';
-import { synthCommand } from './cmds/synth';
+import { KeptOutput, synthCommand } from './cmds/synth';
 import { validateCommand } from './cmds/validate';
 import { ForeignFilesError } from '../output/write';
 import { OutputError } from '../validate/output';
@@ -15,6 +20,8 @@ import { UsageError } from './run-options';
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+/** `--keep-going`: everything else rendered (or up to date), some shoots kept their last output. */
+export const EXIT_KEPT = 3;
 
 /** A run lists at most this many problems (and how many more there are). */
 const MAX_SHOWN_PROBLEMS = 50;
@@ -36,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(retireCommand as never)
     .command(planCommand as never)
     .command(catalogCommand as never)
+    .command(acknowledgeCommand as never)
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
@@ -49,16 +57,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     await parser.parseAsync();
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof FileSystemError) {
+      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      process.stderr.write(error.partial
+        ? 'error: the output directory is partly written; its journal names the rest: fix the problem and run synth again to complete it\n'
+        : 'error: a problem with the file system, not the input; nothing was written\n');
+      return EXIT_INVALID;
+    }
+    if (error instanceof StateError) {
+      printProblems(error.diagnostics);
+      process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the output directory's state (.shoot-runtimes/); nothing was written\n`);
+      return EXIT_INVALID;
+    }
+    if (error instanceof MassRemovalError) {
+      const shown = error.removed.slice(0, MAX_SHOWN_PROBLEMS);
+      for (const shoot of shown) process.stderr.write(`would remove: ${shoot} (its directory, GitOps objects and state)\n`);
+      if (error.removed.length > shown.length) process.stderr.write(`... and ${error.removed.length - shown.length} more\n`);
+      process.stderr.write(`error: ${error.message} (the limit is all of them or more than 10%); nothing was written. `
+        + 'If the inputs are right, run again with --allow-removal (or spec.output.allowRemoval: true)\n');
+      return EXIT_INVALID;
+    }
+    if (error instanceof KeptOutput) {
+      printProblems(error.failed.flatMap((f) => f.diagnostics));
+      process.stderr.write(`error: ${error.failed.length} shoot(s) kept their last output because of the problems above: ${error.failed.map((f) => shootKey(f.shoot)).join(', ')}\n`);
+      return EXIT_KEPT;
+    }
     if (error instanceof ForeignFilesError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-      process.stderr.write(`error: ${error.diagnostics.length} file(s) in the output directory were not written by shoot-runtimes; nothing was written\n`);
+      process.stderr.write(`error: ${error.diagnostics.length} path(s) in the output directory are in the way (not written by shoot-runtimes, changed since it wrote them, or symbolic links); nothing was written\n`);
       return EXIT_INVALID;
     }
     if (error instanceof InputError) {
-      const shown = error.diagnostics.slice(0, MAX_SHOWN_PROBLEMS);
-      for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
-      const more = error.diagnostics.length - shown.length;
-      if (more > 0) process.stderr.write(`... and ${more} more\n`);
+      printProblems(error.diagnostics);
       process.stderr.write(`error: ${error.diagnostics.length} problem(s) in the input; nothing was written\n`);
       return EXIT_INVALID;
     }
@@ -67,16 +97,33 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write('error: a generated object broke its schema or a safety rule; this is a bug in shoot-runtimes, please report it. Nothing was written.\n');
       return EXIT_INVALID;
     }
+    if (error instanceof AcknowledgeFailed) {
+      process.stderr.write(`acknowledge: ${error.message}\n`);
+      return EXIT_INVALID;
+    }
     if (error instanceof CheckFailed) {
       process.stderr.write(`check: ${error.message}\n`);
       return EXIT_INVALID;
     }
+    if (isErrnoError(error)) {
+      // A file-system condition no stage wrapped (an unreadable file check came across): still one line.
+      process.stderr.write(`${formatDiagnostic(fileSystemError(error).diagnostics[0])}\nerror: a problem with the file system, not the input\n`);
+      return EXIT_INVALID;
+    }
     if (error instanceof UsageError) {
-      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${error.message}\n`);
+      process.stderr.write(`${await parser.getHelp()}\n\nerror: ${printable(error.message)}\n`);
       return EXIT_USAGE;
     }
     throw error;
   }
+}
+
+/** At most MAX_SHOWN_PROBLEMS problems, and how many more there are. */
+function printProblems(diagnostics: readonly Diagnostic[]): void {
+  const shown = diagnostics.slice(0, MAX_SHOWN_PROBLEMS);
+  for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  const more = diagnostics.length - shown.length;
+  if (more > 0) process.stderr.write(`... and ${more} more\n`);
 }
 
 if (require.main === module) {

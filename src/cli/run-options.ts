@@ -10,6 +10,7 @@ export interface RunArguments {
   readonly input?: readonly string[];
   readonly out?: string;
   readonly shard?: string;
+  readonly 'allow-removal'?: boolean;
 }
 
 export interface RunOptions extends PipelineOptions {
@@ -18,6 +19,8 @@ export interface RunOptions extends PipelineOptions {
   readonly shard?: Shard;
   /** The pipeline file's `spec.uninstall.retireAfterRuns`. */
   readonly retireAfterRuns?: number;
+  /** `--allow-removal ?? spec.output.allowRemoval`: lift the guard against mass removal. */
+  readonly allowRemoval?: boolean;
 }
 
 /** The command line was used wrongly: exit 2 with usage. */
@@ -47,5 +50,7 @@ export function resolveRunOptions(args: RunArguments, needsOut = true): RunOptio
     shard = parseShard(args.shard);
     if (!shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not "${args.shard}"`);
   }
-  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, registry: pipeline?.registry, assignments: pipeline?.assignments };
+  // The garden's files belong to one shard only: the first (or the whole run).
+  const gardenerExtension = shard === undefined || shard.index === 1 ? pipeline?.gardenerExtension : undefined;
+  return { inputs, outDir, runtimes: pipeline?.runtimes ?? [], gitops, shard, retireAfterRuns: pipeline?.retireAfterRuns, allowRemoval: args['allow-removal'] ?? pipeline?.allowRemoval, registry: pipeline?.registry, assignments: pipeline?.assignments, gardenerExtension };
 }

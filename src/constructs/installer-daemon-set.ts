@@ -5,7 +5,7 @@ import { RuntimeDefinition } from '../catalog/types';
 import { installerEnvironment } from '../installer/environment';
 import { CRI_NAME_LABEL, ContainerRuntime, NodeTarget, Taint, compareStrings } from '../model/container-runtime';
 import { InstallerSupport } from './installer-support';
-import { CHECKSUM_ANNOTATION, INSTALLER_SELECTOR_LABEL, PHASE_LABEL, runtimeLabels } from './labels';
+import { CHECKSUM_ANNOTATION, CRITICAL_COMPONENTS_NOT_READY_TAINT, CRITICAL_COMPONENT_LABEL, INSTALLER_SELECTOR_LABEL, PHASE_LABEL, runtimeLabels } from './labels';
 
 /** Where the host's directories appear inside the installer containers. */
 const HOST_ROOT = '/host';
@@ -93,7 +93,15 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
     const all = { ...options.env, ...extra };
     return Object.keys(all).sort(compareStrings).map((name) => ({ name, value: all[name] }));
   };
-  const labels = { ...runtimeLabels(target.name, target.type, target.pool), [PHASE_LABEL]: mode };
+  // An installer keeps a new node closed to workloads until its readiness probe (verify) passes.
+  // An uninstaller does not: a new node never had the runtime, and a failing removal must not
+  // keep new nodes closed.
+  const critical = mode === 'install';
+  const labels = {
+    ...runtimeLabels(target.name, target.type, target.pool),
+    [PHASE_LABEL]: mode,
+    ...(critical ? { [CRITICAL_COMPONENT_LABEL]: 'true' } : {}),
+  };
   // The script's version is in the ConfigMap's name, already part of the pod template: a new
   // script changes that one line, not this checksum too.
   const checksum = createHash('sha256')
@@ -149,7 +157,12 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
           // The default restart goes through the host's systemd: nsenter into PID 1's namespaces.
           hostPid: true,
           nodeSelector: { ...target.nodeSelector, [CRI_NAME_LABEL]: 'containerd' },
-          tolerations: tolerationsFor(target.taints),
+          tolerations: [
+            ...tolerationsFor(target.taints),
+            ...(critical && target.taints !== undefined
+              ? [{ key: CRITICAL_COMPONENTS_NOT_READY_TAINT, operator: 'Exists', effect: 'NoSchedule' }]
+              : []),
+          ],
           terminationGracePeriodSeconds: 5,
           initContainers: [
             ...fetchContainers,

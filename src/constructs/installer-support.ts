@@ -75,9 +75,9 @@ export class InstallerConfigMap extends Construct {
 }
 
 /**
- * What every installer DaemonSet of a cluster shares: the installer's files in one ConfigMap
- * (every per-runtime value reaches the script through the environment) and a ServiceAccount
- * without a token.
+ * What every installer DaemonSet of a cluster shares: every file the script needs (install.sh and
+ * the toml.awk it runs, found next to it) in one ConfigMap (every per-runtime value reaches the
+ * script through the environment) and a ServiceAccount without a token.
  */
 export class InstallerSupport extends Construct {
   /** The key of the script in the ConfigMap. */

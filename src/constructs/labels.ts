@@ -20,3 +20,12 @@ export const CHECKSUM_ANNOTATION = 'shoot-runtimes.dev/installer-checksum';
 
 /** `install` or `uninstall`: what a node agent's pods do. Not part of the selector, so it can change. */
 export const PHASE_LABEL = 'shoot-runtimes.dev/phase';
+
+/**
+ * Gardener's node readiness: kubelet registers a new node with the taint
+ * `node.gardener.cloud/critical-components-not-ready:NoSchedule`, and gardener-resource-manager
+ * removes it once every kube-system DaemonSet carrying CRITICAL_COMPONENT_LABEL (on the DaemonSet
+ * and its pod template) has a Ready pod on the node (gardener docs/usage/advanced/node-readiness.md).
+ */
+export const CRITICAL_COMPONENT_LABEL = 'node.gardener.cloud/critical-component';
+export const CRITICAL_COMPONENTS_NOT_READY_TAINT = 'node.gardener.cloud/critical-components-not-ready';

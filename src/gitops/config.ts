@@ -1,3 +1,4 @@
+import { Origin } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
 
 /** Flux: a Kustomization per shoot, applied remotely from a management cluster or inside the shoot. */
@@ -37,6 +38,8 @@ export interface ArgoCdConfig {
 export interface GitopsConfig {
   /** Where the output directory lies inside the Git repository, if set by the user. */
   readonly pathPrefix?: string;
+  /** Where `spec.gitops` is written, for messages. @default - not from a pipeline file */
+  readonly source?: { readonly origin: Origin; readonly subject: string };
   readonly flux?: FluxConfig;
   readonly argocd?: ArgoCdConfig;
 }

@@ -4,6 +4,15 @@ import { ContainerRuntime } from '../model/container-runtime';
 import { tomlKey, tomlValue } from './toml';
 
 /**
+ * Every variable installerEnvironment renders: the only ones a state record may hand back to an
+ * uninstaller (never a restart or check command, never HOST_ROOT).
+ */
+export const INSTALLER_ENV_KEYS = [
+  'BINARY_PATH', 'POOL_NAME', 'RUNTIME_FILES', 'RUNTIME_HANDLERS', 'RUNTIME_NAME', 'RUNTIME_TABLES',
+  'RUNTIME_CONFIG_PATH', 'RUNTIME_CONFIG_CONTENT',
+] as const;
+
+/**
  * Everything the installer script needs for one ContainerRuntime, as environment variables: the
  * script's text never changes with the runtime (docs/installer.md documents each variable).
  */

@@ -4,9 +4,10 @@
 #
 # It runs in a privileged init container of a per-pool DaemonSet (hostPID, the
 # host's directories mounted under HOST_ROOT). It copies the runtime's files
-# from ARTIFACT_DIR to the host, registers the handlers with containerd (in
-# config.toml for config versions 1 and 2, in an owned drop-in for version 3+),
-# and restarts containerd once, only when something changed. It never removes
+# from ARTIFACT_DIR to the host, registers the handlers with containerd where the
+# node's containerd reads them (in config.toml, or in an owned drop-in for a
+# version 3+ file on containerd 2.x), and restarts containerd once, only when
+# something changed, proving its CRI plugin came back. It never removes
 # anything: a terminating pod leaves the node as it is. Only the explicit
 # uninstall mode removes a runtime (its own DaemonSet runs it).
 #
@@ -34,10 +35,18 @@
 #                      every host path below is used as $HOST_ROOT$path
 #   ARTIFACT_DIR       where the runtime's files are (default /artifacts)
 #   CONTAINERD_RESTART_COMMAND
-#                      optional; run with `sh -c` to restart containerd. By
+#                      optional; run with `sh -c` to restart containerd, wait
+#                      and prove it came back (non-zero: roll back). By
 #                      default: nsenter -t 1 -m -u -i -n -p -- systemctl
-#                      restart containerd, then wait up to 60 s until
-#                      `systemctl is-active --quiet containerd` succeeds
+#                      restart containerd, wait up to 60 s until `systemctl
+#                      is-active --quiet containerd` succeeds, then until the
+#                      host's `ctr plugins ls` shows the CRI plugin ok, and
+#                      check the handlers in `containerd config dump`
+#   CONTAINERD_VERSION_COMMAND
+#                      optional; run with `sh -c`, prints what `containerd
+#                      --version` prints. By default: nsenter -t 1 -m --
+#                      containerd --version (the host's containerd). With the
+#                      config.toml version it decides where the handlers go
 #   CONTAINERD_CONFIG_CHECK_COMMAND
 #                      optional; run with `sh -c` and the candidate
 #                      config.toml as $1 before it replaces config.toml; a
@@ -47,8 +56,9 @@
 #                      (gvisor, kata-containers); names the drop-in
 #                      <RUNTIME_NAME>.toml and appears in every log line
 #   POOL_NAME          the worker pool, a lowercase DNS label (logs only)
-#   BINARY_PATH        required; absolute host directory for the files
-#                      (e.g. /var/bin/containerruntimes)
+#   BINARY_PATH        required; host directory for the files (e.g.
+#                      /var/bin/containerruntimes), following the host
+#                      directory rule (see is_host_dir)
 #   RUNTIME_FILES      required; newline-separated basenames that must exist
 #                      in ARTIFACT_DIR; each is installed to
 #                      $HOST_ROOT$BINARY_PATH/<name> (mode 0755) by writing a
@@ -81,7 +91,8 @@
 #                      uses: they stay in BINARY_PATH
 #   TMPDIR             not used: temporary files live next to their targets
 #
-# Tools: POSIX sh and busybox applets (awk, cmp, flock, mktemp, nsenter, ...).
+# Tools: POSIX sh and busybox applets (awk, cmp, flock, grep, mktemp, nsenter,
+# ...), and toml.awk, the TOML parser, next to this script.
 set -eu
 # values from the environment are never patterns
 set -f
@@ -183,6 +194,40 @@ is_safe_basename() {
     return 0
 }
 
+# the host directory rule (docs/installer.md; synth checks the same): a host directory the
+# installer writes into is absolute and normalized, of A-Za-z0-9._-/ only, and neither the
+# root, /run, /var nor inside a system directory
+is_host_dir() {
+    case $1 in
+    /*) ;;
+    *) return 1 ;;
+    esac
+    case $1 in
+    *[!A-Za-z0-9._/-]* | */) return 1 ;;
+    esac
+    case "$1/" in
+    *//* | */./* | */../*) return 1 ;;
+    esac
+    case $1 in
+    /run | /var | /etc | /etc/* | /usr | /usr/* | /bin | /bin/* | /sbin | /sbin/* | /lib* | /boot | /boot/* | \
+        /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | /var/lib | /var/lib/*) return 1 ;;
+    esac
+    return 0
+}
+
+# require_host_dir NAME VALUE
+require_host_dir() {
+    is_host_dir "$2" || fatal "invalid $1 '$(shown "$2")': a host directory the installer writes must be absolute and normalized (A-Za-z0-9._- and /, no empty, . or .. segment, no trailing /), not /, /run or /var, and not inside /etc, /usr, /bin, /sbin, /lib*, /boot, /proc, /sys, /dev or /var/lib"
+}
+
+# the basename rule: a runtime file never shadows containerd's own binaries in the install directory
+is_foreign_binary_name() {
+    case $1 in
+    runc | containerd | ctr | containerd-shim | containerd-shim-runc-*) return 1 ;;
+    esac
+    return 0
+}
+
 require_path() {
     # $1 variable name, $2 value
     is_safe_path "$2" || fatal "invalid $1 '$(shown "$2")': want an absolute path of letters, digits and ._/+@:-"
@@ -202,6 +247,10 @@ load_env() {
     RUNTIME_TABLES=${RUNTIME_TABLES:-}
     CONTAINERD_RESTART_COMMAND=${CONTAINERD_RESTART_COMMAND:-}
     CONTAINERD_CONFIG_CHECK_COMMAND=${CONTAINERD_CONFIG_CHECK_COMMAND:-}
+    CONTAINERD_VERSION_COMMAND=${CONTAINERD_VERSION_COMMAND:-}
+    REGISTRATION=''
+    PATH_VERSION=''
+    RUNC_KEPT=''
     KEEP_FILES=${KEEP_FILES:-}
 }
 
@@ -216,18 +265,19 @@ validate_env() {
     esac
     [ -z "$HOST_ROOT" ] || require_path HOST_ROOT "$HOST_ROOT"
     require_path ARTIFACT_DIR "$ARTIFACT_DIR"
-    require_path BINARY_PATH "$BINARY_PATH"
+    require_host_dir BINARY_PATH "$BINARY_PATH"
     require_path CONTAINERD_CONFIG "$CONTAINERD_CONFIG"
     require_path CONTAINERD_DROPIN_DIR "$CONTAINERD_DROPIN_DIR"
     require_path LOCK_FILE "$LOCK_FILE"
+    require_host_dir "LOCK_FILE's directory" "${LOCK_FILE%/*}"
     CONTAINERD_DROPIN_DIR=${CONTAINERD_DROPIN_DIR%/}
-    BINARY_PATH=${BINARY_PATH%/}
 
     [ -n "$RUNTIME_FILES" ] || fatal "RUNTIME_FILES is empty: want newline-separated file names"
     old_ifs=$IFS
     IFS=$NL
     for name in $RUNTIME_FILES; do
         is_safe_basename "$name" || fatal "invalid file name '$(shown "$name")' in RUNTIME_FILES: want letters, digits and ._+- (not starting with a dot)"
+        is_foreign_binary_name "$name" || fatal "file name $name in RUNTIME_FILES would shadow containerd's own binaries (runc, containerd, ctr, containerd-shim, containerd-shim-runc-*) in $BINARY_PATH; refusing"
     done
     IFS=$old_ifs
 
@@ -269,715 +319,25 @@ validate_env() {
         HAVE_RUNTIME_CONFIG=0
     fi
 
+    [ -f "$TOML_AWK" ] || fatal "the TOML parser $(shown "$TOML_AWK") is missing: toml.awk ships next to install.sh"
+
     CONFIG_FILE="$HOST_ROOT$CONTAINERD_CONFIG"
     DROPIN_FILE="$HOST_ROOT$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
     IMPORT_GLOB="$CONTAINERD_DROPIN_DIR/*.toml"
     STATE_DIR="$HOST_ROOT${LOCK_FILE%/*}"
     PENDING_FILE="$STATE_DIR/$RUNTIME_NAME.restart-pending"
+    # what the node's containerd printed for --version at the last install or uninstall
+    VERSION_RECORD="$STATE_DIR/containerd.version"
     # persistent (unlike /run): records that install added IMPORT_GLOB to config.toml
     IMPORT_MARKER="$HOST_ROOT${CONTAINERD_CONFIG%/*}/shoot-runtimes.added-import"
 }
 
-# --- TOML: a small parser in POSIX awk -------------------------------------------------
-# The program parses whole documents (config.toml, the candidate, RUNTIME_TABLES)
-# into table headers and key/value entries with canonical paths: key segments
-# are unquoted and decoded, then written bare when they can be (A-Za-z0-9_-)
-# and as a basic string otherwise, so "runsc", runsc and 'runsc' are one key.
-# Values are canonical too (strings re-escaped, integers in decimal). Multi-line
-# strings and arrays are followed across lines, so a "[" inside them is never a
-# header. Modes (SR_MODE): version, plan, render, check, dropin. Inputs come
-# from the environment (SR_*, RUNTIME_TABLES); nothing is spliced into the code.
-# shellcheck disable=SC2016
-TOML_AWK='
-function fail(msg) { printf "%s\n", msg > "/dev/stderr"; exit 1 }
-function perr(msg) { fail(DOCNAME[D] ": line " LI ": " msg) }
-
-function load_file(d, f,    line, n, r) {
-    n = 0
-    while ((r = (getline line < f)) > 0) { n++; Ln[d, n] = line }
-    if (r < 0) fail("cannot read " f)
-    close(f)
-    Nl[d] = n
-}
-function load_string(d, s,    n, i, parts) {
-    n = split(s, parts, "\n")
-    for (i = 1; i <= n; i++) Ln[d, i] = parts[i]
-    Nl[d] = n
-}
-
-# --- cursor over the lines of document D
-function setline(i) { LI = i; CI = 1; CUR = (i <= NL) ? Ln[D, i] : ""; sub(/\r$/, "", CUR); CLEN = length(CUR) }
-function nextline() { setline(LI + 1) }
-function ch() { return (CI <= CLEN) ? substr(CUR, CI, 1) : "\n" }
-function skip_ws(    c) {
-    while (CI <= CLEN) { c = substr(CUR, CI, 1); if (c != " " && c != "\t") return; CI++ }
-}
-function expect_eol(what) {
-    skip_ws()
-    if (CI <= CLEN && substr(CUR, CI, 1) != "#") perr("unexpected text after " what)
-}
-# whitespace, newlines and comments (inside arrays and inline tables)
-function skip_all() {
-    while (1) {
-        skip_ws()
-        if (CI <= CLEN && substr(CUR, CI, 1) != "#") return
-        if (LI >= NL) perr("unterminated array or inline table")
-        nextline()
-    }
-}
-
-# --- strings
-function hexval(h,    i, v) {
-    v = 0; h = toupper(h)
-    for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1
-    return v
-}
-function utf8(cp) {
-    if (cp == 0) perr("NUL characters are not supported")
-    if (cp < 128) return CHR[cp]
-    if (cp < 2048) return CHR[192 + int(cp / 64)] CHR[128 + cp % 64]
-    if (cp < 65536) return CHR[224 + int(cp / 4096)] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
-    if (cp < 1114112) return CHR[240 + int(cp / 262144)] CHR[128 + int(cp / 4096) % 64] CHR[128 + int(cp / 64) % 64] CHR[128 + cp % 64]
-    perr("invalid unicode escape")
-}
-# cursor at a backslash; returns the decoded character
-function parse_escape(    c, n, h) {
-    c = substr(CUR, CI + 1, 1)
-    if (c == "n") { CI += 2; return "\n" }
-    if (c == "t") { CI += 2; return "\t" }
-    if (c == "r") { CI += 2; return "\r" }
-    if (c == "b") { CI += 2; return CHR[8] }
-    if (c == "f") { CI += 2; return CHR[12] }
-    if (c == "e") { CI += 2; return CHR[27] }
-    if (c == "\"") { CI += 2; return "\"" }
-    if (c == "\\") { CI += 2; return "\\" }
-    if (c == "u" || c == "U" || c == "x") {
-        n = (c == "u") ? 4 : (c == "U") ? 8 : 2
-        h = substr(CUR, CI + 2, n)
-        if (length(h) != n || h !~ /^[0-9A-Fa-f]+$/) perr("invalid \\" c " escape")
-        CI += 2 + n
-        return utf8(hexval(h))
-    }
-    perr("invalid escape sequence \\" c)
-}
-# cursor at the opening quote of a one-line basic string
-function parse_basic(    s, c) {
-    CI++; s = ""
-    while (1) {
-        if (CI > CLEN) perr("unterminated string")
-        c = substr(CUR, CI, 1)
-        if (c == "\"") { CI++; return s }
-        if (c == "\\") { s = s parse_escape(); continue }
-        s = s c; CI++
-    }
-}
-# cursor at the opening quote of a one-line literal string
-function parse_literal(    s, e) {
-    s = substr(CUR, CI + 1)
-    e = index(s, Q)
-    if (e == 0) perr("unterminated literal string")
-    CI += e + 1
-    return substr(s, 1, e - 1)
-}
-# cursor at the opening triple quote q q q of a multi-line string
-function parse_ml(q,    s, c, n, i) {
-    CI += 3; s = ""
-    if (CI > CLEN) {
-        if (LI >= NL) perr("unterminated multi-line string")
-        nextline()
-    }
-    while (1) {
-        if (CI > CLEN) {
-            if (LI >= NL) perr("unterminated multi-line string")
-            s = s "\n"; nextline(); continue
-        }
-        c = substr(CUR, CI, 1)
-        if (c == q && substr(CUR, CI, 3) == q q q) {
-            n = 3
-            while (n < 5 && substr(CUR, CI + n, 1) == q) n++
-            CI += n
-            for (i = 3; i < n; i++) s = s q
-            return s
-        }
-        if (q == "\"" && c == "\\") {
-            if (substr(CUR, CI + 1) ~ /^[ \t]*$/) {
-                # line-ending backslash: drop whitespace and newlines up to the next character
-                while (1) {
-                    if (LI >= NL) perr("unterminated multi-line string")
-                    nextline(); skip_ws()
-                    if (CI <= CLEN) break
-                }
-                continue
-            }
-            s = s parse_escape(); continue
-        }
-        s = s c; CI++
-    }
-}
-function canon_str(s,    out, i, c, n, o) {
-    out = ""; n = length(s)
-    for (i = 1; i <= n; i++) {
-        c = substr(s, i, 1)
-        if (c == "\\") out = out "\\\\"
-        else if (c == "\"") out = out "\\\""
-        else if (c == "\n") out = out "\\n"
-        else if (c == "\t") out = out "\\t"
-        else if (c == "\r") out = out "\\r"
-        else {
-            o = ORD[c]
-            if (o < 32 || o == 127) out = out sprintf("\\u%04X", o)
-            else out = out c
-        }
-    }
-    return "\"" out "\""
-}
-function canon_seg(s) { return (s ~ /^[A-Za-z0-9_-]+$/) ? s : canon_str(s) }
-
-# --- keys: sets KEYN and KEYSEG[1..KEYN]; returns the canonical dotted key
-function parse_key(    c, seg, path, s) {
-    KEYN = 0; path = ""
-    while (1) {
-        skip_ws()
-        c = ch()
-        if (c == "\"") seg = parse_basic()
-        else if (c == Q) seg = parse_literal()
-        else {
-            s = ""
-            while (CI <= CLEN && substr(CUR, CI, 1) ~ /[A-Za-z0-9_-]/) { s = s substr(CUR, CI, 1); CI++ }
-            if (s == "") perr("expected a key")
-            seg = s
-        }
-        KEYN++; KEYSEG[KEYN] = canon_seg(seg)
-        path = (KEYN == 1) ? KEYSEG[1] : path "." KEYSEG[KEYN]
-        skip_ws()
-        if (ch() != ".") return path
-        CI++
-    }
-}
-
-# --- values: return canonical text, set VKIND (str int float bool date array inline)
-function parse_value(    c, s) {
-    c = ch()
-    if (c == "\"") { s = (substr(CUR, CI, 3) == "\"\"\"") ? parse_ml("\"") : parse_basic(); VKIND = "str"; return canon_str(s) }
-    if (c == Q) { s = (substr(CUR, CI, 3) == Q Q Q) ? parse_ml(Q) : parse_literal(); VKIND = "str"; return canon_str(s) }
-    if (c == "[") return parse_array()
-    if (c == "{") return parse_inline("", "", 0, 0)
-    return parse_scalar()
-}
-function parse_scalar(    s, c, t) {
-    s = ""
-    while (CI <= CLEN) {
-        c = substr(CUR, CI, 1)
-        if (c == " " || c == "\t" || c == "," || c == "]" || c == "}" || c == "#") break
-        s = s c; CI++
-    }
-    if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/ && substr(CUR, CI, 1) == " " && substr(CUR, CI + 1, 1) ~ /[0-9]/) {
-        CI++; t = ""
-        while (CI <= CLEN && substr(CUR, CI, 1) ~ /[0-9:.Zz+-]/) { t = t substr(CUR, CI, 1); CI++ }
-        s = s "T" t
-    }
-    if (s == "true" || s == "false") { VKIND = "bool"; return s }
-    if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)$/) {
-        VKIND = "int"; gsub(/_/, "", s); sub(/^\+/, "", s)
-        if (s == "-0") s = "0"
-        return s
-    }
-    if (s ~ /^0x[0-9A-Fa-f](_?[0-9A-Fa-f])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", hexval(substr(s, 3))) }
-    if (s ~ /^0o[0-7](_?[0-7])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 8)) }
-    if (s ~ /^0b[01](_?[01])*$/) { VKIND = "int"; gsub(/_/, "", s); return sprintf("%.0f", radix(substr(s, 3), 2)) }
-    if (s ~ /^[+-]?(inf|nan)$/) { VKIND = "float"; sub(/^\+/, "", s); return s }
-    if (s ~ /^[+-]?(0|[1-9](_?[0-9])*)(\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?$/) { VKIND = "float"; gsub(/_/, "", s); sub(/^\+/, "", s); return s }
-    if (s ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]([Tt][0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?([Zz]|[+-][0-9][0-9]:[0-9][0-9])?)?$/ || s ~ /^[0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?$/) {
-        VKIND = "date"; return toupper(s)
-    }
-    if (s == "") perr("missing value")
-    perr("unsupported value " canon_str(s))
-}
-function radix(s, b,    i, v) {
-    v = 0
-    for (i = 1; i <= length(s); i++) v = v * b + substr(s, i, 1)
-    return v
-}
-# cursor at "["; sets ARR_CL/ARR_CC (closing bracket), ARR_PREV ("[", "," or "v"),
-# ARR_FLAT (1 when every element is a string, integer or boolean),
-# ARR_ELEMS (canonical elements, one per line) and ARR_ID, under which the
-# elements are kept one by one: AV (canonical value), AsL/AsC (line and column
-# where it starts), AeL/AeC (where it ends, exclusive), AcL/AcC (its comma, or 0)
-function parse_array(    out, v, first, prev, flat, elems, id, k) {
-    CI++; out = "["; first = 1; prev = "["; flat = 1; elems = ""
-    id = ++ARRN; k = 0
-    while (1) {
-        skip_all()
-        if (ch() == "]") {
-            ARR_CL = LI; ARR_CC = CI; ARR_PREV = prev; ARR_FLAT = flat; ARR_ELEMS = elems
-            ARR_ID = id; Aen[id] = k
-            CI++; VKIND = "array"
-            return out "]"
-        }
-        if (prev == "v") perr("expected , or ] in array")
-        k++; AsL[id, k] = LI; AsC[id, k] = CI; AcL[id, k] = 0
-        v = parse_value()
-        AV[id, k] = v; AeL[id, k] = LI; AeC[id, k] = CI
-        if (VKIND != "str" && VKIND != "int" && VKIND != "bool") flat = 0
-        out = out (first ? "" : ", ") v; first = 0
-        elems = elems v "\n"
-        prev = "v"
-        skip_all()
-        if (ch() == ",") { AcL[id, k] = LI; AcC[id, k] = CI; CI++; prev = "," }
-        else if (ch() != "]") perr("expected , or ] in array")
-    }
-}
-# cursor at "{"; with emit, records every key under path (table tpath, line sl)
-function parse_inline(path, tpath, emit, sl,    out, first, kp, full, j, v, n, nk, segs) {
-    CI++; out = "{"; first = 1
-    while (1) {
-        skip_all()
-        if (ch() == "}") { CI++; VKIND = "inline"; return out "}" }
-        if (!first) perr("expected , or } in inline table")
-        kp = parse_key()
-        nk = KEYN
-        for (j = 1; j <= nk; j++) segs[j] = KEYSEG[j]
-        skip_ws()
-        if (ch() != "=") perr("expected = after key " kp)
-        CI++; skip_ws()
-        full = path
-        if (emit) {
-            for (j = 1; j < nk; j++) { full = join(full, segs[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
-            full = join(full, segs[nk])
-        }
-        if (ch() == "{") {
-            if (emit) n = add_entry(full, tpath, "", "inline", sl, sl, "")
-            v = parse_inline(full, tpath, emit, sl)
-            if (emit) Ev[D, n] = v
-        } else {
-            v = parse_value()
-            if (emit) { n = add_entry(full, tpath, v, "value", sl, sl, ""); VK[D, n] = VKIND }
-        }
-        out = out (out == "{" ? "" : ", ") kp " = " v
-        skip_all()
-        if (ch() == ",") { CI++; continue }
-        if (ch() != "}") perr("expected , or } in inline table")
-        first = 0
-    }
-}
-function join(a, b) { return (a == "") ? b : a "." b }
-
-# --- documents
-function add_entry(path, tpath, val, kind, sl, el, kp,    n) {
-    n = ++En[D]
-    Ep[D, n] = path; Et[D, n] = tpath; Ev[D, n] = val; Ek[D, n] = kind
-    Es[D, n] = sl; Ee[D, n] = el; Eks[D, n] = kp; Eh[D, n] = CURH; VK[D, n] = ""
-    return n
-}
-function parse_keyval(tpath,    sl, kp, full, j, n, v) {
-    sl = LI
-    kp = parse_key()
-    full = tpath
-    for (j = 1; j < KEYN; j++) { full = join(full, KEYSEG[j]); add_entry(full, tpath, "", "implicit", sl, sl, "") }
-    full = join(full, KEYSEG[KEYN])
-    skip_ws()
-    if (ch() != "=") perr("expected = after key " kp)
-    CI++; skip_ws()
-    if (ch() == "\n" || ch() == "#") perr("missing value for key " kp)
-    if (ch() == "{") {
-        n = add_entry(full, tpath, "", "inline", sl, sl, kp)
-        Ev[D, n] = parse_inline(full, tpath, 1, sl)
-        VK[D, n] = "inline"
-    } else {
-        v = parse_value()
-        n = add_entry(full, tpath, v, "value", sl, sl, kp)
-        VK[D, n] = VKIND
-        if (VKIND == "array") { Acl[D, n] = ARR_CL; Acc[D, n] = ARR_CC; Apv[D, n] = ARR_PREV; Afl[D, n] = ARR_FLAT; Ael[D, n] = ARR_ELEMS; Aid[D, n] = ARR_ID }
-    }
-    Ee[D, n] = LI
-    expect_eol("value of " kp)
-}
-function parse_doc(d, name,    tpath, c, kind, p, n) {
-    D = d; DOCNAME[d] = name; NL = Nl[d]; En[d] = 0; Hn[d] = 0; tpath = ""; CURH = 0
-    setline(1)
-    while (LI <= NL) {
-        skip_ws()
-        c = ch()
-        if (c == "\n" || c == "#") { nextline(); continue }
-        if (c == "[") {
-            kind = "table"; CI++
-            if (ch() == "[") { kind = "array"; CI++ }
-            p = parse_key()
-            if (ch() != "]") perr("expected ] after table name " p)
-            CI++
-            if (kind == "array") { if (ch() != "]") perr("expected ]] after table name " p); CI++ }
-            expect_eol("table header")
-            n = ++Hn[d]
-            Hp[d, n] = p; Hk[d, n] = kind; Hl[d, n] = LI; Hlast[d, n] = LI
-            tpath = p; CURH = n
-            nextline(); continue
-        }
-        parse_keyval(tpath)
-        if (CURH) Hlast[d, CURH] = LI
-        nextline()
-    }
-}
-
-# --- containerd specifics
-function under(p, a) { return p == a || substr(p, 1, length(a) + 1) == a "." }
-function related(p, a) { return under(p, a) || under(a, p) }
-function config_version(d,    i, v) {
-    v = ""; VLINE[d] = 0
-    for (i = 1; i <= En[d]; i++) {
-        if (Et[d, i] != "" || Ep[d, i] != "version") continue
-        if (Ek[d, i] != "value" || VK[d, i] != "int") fail(DOCNAME[d] ": line " Es[d, i] ": version must be an integer")
-        v = Ev[d, i]; VLINE[d] = Ee[d, i]
-    }
-    if (v == "") return 1
-    if (v !~ /^[1-4]$/) fail(DOCNAME[d] ": unsupported config version " v " (supported: 1 to 4)")
-    return v + 0
-}
-function runtimes_prefix(v) {
-    if (v == 1) return "plugins.cri.containerd.runtimes"
-    if (v == 2) return "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes"
-    return "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes"
-}
-function is_handler(h,    i) {
-    for (i = 1; i <= NH; i++) if (HANDLER[i] == h) return 1
-    return 0
-}
-# parses and checks RUNTIME_TABLES into document "w"
-function load_wanted(    j, n, k, ok, i, seen, cnt) {
-    load_string("w", ENVIRON["RUNTIME_TABLES"])
-    parse_doc("w", "RUNTIME_TABLES")
-    for (j = 1; j <= Hn["w"]; j++) {
-        if (Hk["w", j] != "table") fail("RUNTIME_TABLES: line " Hl["w", j] ": arrays of tables are not supported")
-        ok = 0
-        for (i = 1; i <= NH; i++) if (under(Hp["w", j], HANDLER[i])) ok = 1
-        if (!ok) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] does not belong to a handler in RUNTIME_HANDLERS")
-        if ((Hp["w", j]) in seen) fail("RUNTIME_TABLES: line " Hl["w", j] ": table [" Hp["w", j] "] is defined twice")
-        seen[Hp["w", j]] = 1
-    }
-    for (j = 1; j <= Hn["w"]; j++) if (index(Hp["w", j], "\\")) fail("RUNTIME_TABLES: line " Hl["w", j] ": table name [" Hp["w", j] "] needs escapes; containerd 1.x cannot read escaped keys")
-    for (n = 1; n <= En["w"]; n++) {
-        if (index(Ep["w", n], "\\")) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " needs escapes; containerd 1.x cannot read escaped keys")
-        if (Et["w", n] == "") fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is outside a table")
-        if (Ek["w", n] == "inline") fail("RUNTIME_TABLES: line " Es["w", n] ": inline tables are not supported; use a [table]")
-        if (Ek["w", n] == "implicit") { if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " redefines a table"); continue }
-        k = VK["w", n]
-        if (k != "str" && k != "int" && k != "bool" && !(k == "array" && Afl["w", n])) fail("RUNTIME_TABLES: line " Es["w", n] ": value of " Ep["w", n] " must be a string, an integer, a boolean or an array of them")
-        if ((Ep["w", n]) in seen) fail("RUNTIME_TABLES: line " Es["w", n] ": key " Ep["w", n] " is defined twice or redefines a table")
-        seen[Ep["w", n]] = 1
-    }
-    for (n = 1; n <= En["w"]; n++) for (j = 1; j <= Hn["w"]; j++) if (Ek["w", n] == "value" && under(Hp["w", j], Ep["w", n]) && Hp["w", j] != Ep["w", n]) fail("RUNTIME_TABLES: key " Ep["w", n] " conflicts with table [" Hp["w", j] "]")
-    for (i = 1; i <= NH; i++) {
-        cnt = 0
-        for (n = 1; n <= En["w"]; n++) if (Ek["w", n] == "value" && under(Ep["w", n], HANDLER[i])) cnt++
-        if (cnt == 0) fail("RUNTIME_TABLES defines no key for handler " HANDLER[i])
-    }
-}
-function render_block(h, P,    j, n, out) {
-    out = ""
-    for (j = 1; j <= Hn["w"]; j++) {
-        if (!under(Hp["w", j], h)) continue
-        if (out != "") out = out "\n"
-        out = out "[" P "." Hp["w", j] "]\n"
-        for (n = 1; n <= En["w"]; n++) if (Eh["w", n] == j && Ek["w", n] == "value") out = out Eks["w", n] " = " Ev["w", n] "\n"
-    }
-    return out
-}
-# compares handler h in document d with the wanted tables: sets ST to absent,
-# same or differs, TUND[j] for its table headers; fails on forms it cannot edit
-function analyze(d, h, P,    H, i, j, n, k, ntab, nexist, same, cnt, hc, dup) {
-    H = P "." h
-    ntab = 0; nexist = 0; dup = 0
-    split("", cnt); split("", hc)
-    for (j = 1; j <= Hn[d]; j++) {
-        TUND[j] = 0
-        if (!related(Hp[d, j], H)) continue
-        if (Hk[d, j] == "array") fail(DOCNAME[d] ": line " Hl[d, j] ": array of tables [[" Hp[d, j] "]] overlaps handler " h "; refusing to edit it")
-        if (!under(Hp[d, j], H)) continue
-        TUND[j] = 1; ntab++
-        if (++hc[Hp[d, j]] > 1) dup = 1
-    }
-    for (i = 1; i <= En[d]; i++) {
-        if (!related(Ep[d, i], H)) continue
-        if (!under(Et[d, i], H)) fail(DOCNAME[d] ": line " Es[d, i] ": handler " h " is defined by a dotted key or an inline table (" Ep[d, i] "); refusing to edit it")
-        if (Ek[d, i] != "value") continue
-        nexist++; cnt[Ep[d, i] SUBSEP Ev[d, i]]++
-    }
-    for (n = 1; n <= En["w"]; n++) {
-        if (Ek["w", n] != "value" || !under(Ep["w", n], h)) continue
-        cnt[P "." Ep["w", n] SUBSEP Ev["w", n]]--
-    }
-    if (ntab == 0 && nexist == 0) { ST = "absent"; return }
-    same = !dup
-    for (k in cnt) if (cnt[k] != 0) same = 0
-    ST = same ? "same" : "differs"
-}
-# imports of document d: sets IMP (absent, covered or missing) and IMPN (its entry)
-function analyze_imports(d, glob, file,    i, n, el, m, want1, want2) {
-    IMP = "absent"; IMPN = 0
-    want1 = canon_str(glob); want2 = canon_str(file)
-    for (i = 1; i <= En[d]; i++) {
-        if (!related(Ep[d, i], "imports") || Et[d, i] != "") continue
-        if (Ek[d, i] != "value" || Ep[d, i] != "imports" || VK[d, i] != "array") fail(DOCNAME[d] ": line " Es[d, i] ": imports must be an array of strings")
-        IMPN = i; IMP = "missing"
-        m = split(Ael[d, i], el, "\n")
-        for (n = 1; n <= m; n++) if (el[n] == want1 || el[n] == want2) IMP = "covered"
-    }
-}
-
-function plan(    i, h) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    load_wanted()
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]
-        analyze("c", h, P)
-        if (V >= 3) print "handler\t" h "\t" (ST == "absent" ? "absent" : "stale")
-        else print "handler\t" h "\t" ST
-    }
-    if (V >= 3) { analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"]); print "imports\t" import_how("c") "\t" IMP }
-}
-
-function render(    i, j, h, k, first, blk, app, line, ins, text, last) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    load_wanted()
-    app = ""
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]
-        analyze("c", h, P)
-        if (ST == "absent" || (ST == "same" && V < 3)) {
-            if (ST == "absent" && V < 3) app = app (app == "" ? "" : "\n") render_block(h, P)
-            continue
-        }
-        first = 0
-        for (j = 1; j <= Hn["c"]; j++) {
-            if (!TUND[j]) continue
-            if (!first) first = Hl["c", j]
-            for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
-            for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
-        }
-        if (V < 3) INS[first] = INS[first] render_block(h, P) "\n"
-    }
-    if (V >= 3) {
-        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        if (IMP == "absent") {
-            if (!VLINE["c"]) fail("config.toml: version " V " without a version key")
-            AFTER[VLINE["c"]] = "imports = [" canon_str(ENVIRON["SR_GLOB"]) "]"
-        } else if (IMP == "missing") {
-            k = Apv["c", IMPN]
-            text = (k == "[") ? "" : (k == ",") ? " " : ", "
-            text = text canon_str(ENVIRON["SR_GLOB"])
-            line = Ln["c", Acl["c", IMPN]]
-            MOD[Acl["c", IMPN]] = substr(line, 1, Acc["c", IMPN] - 1) text substr(line, Acc["c", IMPN])
-        }
-    }
-    last = ""
-    for (i = 1; i <= Nl["c"]; i++) {
-        if (i in INS) { printf "%s", INS[i]; last = "" }
-        if (i in DEL) continue
-        line = (i in MOD) ? MOD[i] : Ln["c", i]
-        print line; last = line
-        if (i in AFTER) { print AFTER[i]; last = AFTER[i] }
-    }
-    if (app != "") {
-        if (last !~ /^[ \t\r]*$/) print ""
-        printf "%s", app
-    }
-}
-
-# proves the candidate (SR_CANDIDATE) differs from config.toml (SR_CONFIG) only
-# in the handlers tables (and, version 3+, the imports array)
-function check(    i, j, n, h, H, k, cnt, hc, wt, v, owned, el, m, want, got) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    if (config_version("n") != V) fail("candidate config.toml: version changed")
-    load_wanted()
-    split("", cnt)
-    for (i = 1; i <= En["c"]; i++) if (!owned_entry("c", i, P, V)) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
-    for (i = 1; i <= En["n"]; i++) if (!owned_entry("n", i, P, V)) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
-    for (j = 1; j <= Hn["c"]; j++) if (!owned_path(Hp["c", j], P)) cnt["H" SUBSEP Hk["c", j] SUBSEP Hp["c", j]]++
-    for (j = 1; j <= Hn["n"]; j++) if (!owned_path(Hp["n", j], P)) cnt["H" SUBSEP Hk["n", j] SUBSEP Hp["n", j]]--
-    for (k in cnt) if (cnt[k] != 0) { gsub(SUBSEP, " ", k); fail("candidate config.toml: a table or key outside the handlers changed (" k ")") }
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]; H = P "." h
-        analyze("n", h, P)
-        if (V >= 3) { if (ST != "absent") fail("candidate config.toml: handler " h " is still defined in config.toml"); continue }
-        if (ST != "same") fail("candidate config.toml: handler " h " does not match RUNTIME_TABLES")
-        split("", hc); split("", wt)
-        for (j = 1; j <= Hn["w"]; j++) if (under(Hp["w", j], h)) wt[P "." Hp["w", j]] = 1
-        for (j = 1; j <= Hn["n"]; j++) {
-            if (!under(Hp["n", j], H)) continue
-            if (++hc[Hp["n", j]] > 1) fail("candidate config.toml: table [" Hp["n", j] "] appears twice")
-            if (!(Hp["n", j] in wt)) fail("candidate config.toml: unexpected table [" Hp["n", j] "]")
-        }
-        for (k in wt) if (!(k in hc)) fail("candidate config.toml: table [" k "] is missing")
-    }
-    if (V >= 3) {
-        want = ""
-        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        if (IMPN) want = Ael["c", IMPN]
-        if (IMP != "covered") want = want canon_str(ENVIRON["SR_GLOB"]) "\n"
-        analyze_imports("n", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        got = IMPN ? Ael["n", IMPN] : ""
-        if (IMP != "covered" || got != want) fail("candidate config.toml: imports is not the original array plus " canon_str(ENVIRON["SR_GLOB"]))
-    }
-}
-function owned_path(p, P,    i) {
-    for (i = 1; i <= NH; i++) if (under(p, P "." HANDLER[i])) return 1
-    return 0
-}
-function owned_entry(d, i, P, V) {
-    if (V >= 3 && Et[d, i] == "" && Ep[d, i] == "imports") return 1
-    return owned_path(Ep[d, i], P)
-}
-
-# how install adds the glob to document d (after analyze_imports): a new
-# imports line, or an element appended to the array, first or after a value
-# or after a trailing comma; "-" when imports already covers the drop-in
-function import_how(d,    k) {
-    if (IMP == "covered") return "-"
-    if (IMP == "absent") return "line"
-    k = Apv[d, IMPN]
-    return (k == "[") ? "first" : (k == ",") ? "after-comma" : "after-value"
-}
-
-# --- uninstall: remove the handlers tables (and, when told, the added import)
-# the last element of the imports array of document d equal to the glob (0: none)
-function glob_index(d, glob,    id, n, k) {
-    k = 0; id = Aid[d, IMPN]
-    for (n = 1; n <= Aen[id]; n++) if (AV[id, n] == canon_str(glob)) k = n
-    return k
-}
-function uplan(    i, h) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]
-        analyze("c", h, P)
-        print "handler\t" h "\t" (ST == "absent" ? "absent" : "present")
-    }
-    if (V >= 3) {
-        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        print "imports\t-\t" ((IMPN && glob_index("c", ENVIRON["SR_GLOB"])) ? "glob" : "none")
-    }
-}
-# removes element k of array id in document c (a one-line string), keeping
-# every other byte; how (from the import marker) says what install inserted,
-# so that its exact text goes again
-function remove_element(id, k, how,    sl, line, a, b, rest) {
-    sl = AsL[id, k]
-    if (AeL[id, k] != sl) fail("config.toml: line " sl ": the import spans several lines; refusing to edit it")
-    line = Ln["c", sl]
-    if (AcL[id, k]) {
-        # an element with its comma: "glob", (and the blanks after the comma)
-        if (AcL[id, k] != sl) fail("config.toml: line " sl ": the comma after the import is on another line; refusing to edit it")
-        b = AcC[id, k] + 1
-        while (substr(line, b, 1) == " " || substr(line, b, 1) == "\t") b++
-        a = AsC[id, k]
-    } else if (k > 1 && AcL[id, k - 1] == sl && how != "after-comma") {
-        # the last element after a value on the same line: , "glob"
-        a = AcC[id, k - 1]; b = AeC[id, k]
-    } else {
-        # the last element alone (after [ or after a trailing comma)
-        a = AsC[id, k]; b = AeC[id, k]
-        if (k > 1) while (a > 1 && (substr(line, a - 1, 1) == " " || substr(line, a - 1, 1) == "\t")) a--
-    }
-    rest = substr(line, 1, a - 1) substr(line, b)
-    if (rest ~ /^[ \t\r]*$/) DEL[sl] = 1
-    else MOD[sl] = rest
-}
-function urender(    i, j, k, h, n, id, line, last) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]
-        analyze("c", h, P)
-        if (ST == "absent") continue
-        for (j = 1; j <= Hn["c"]; j++) {
-            if (!TUND[j]) continue
-            for (k = Hl["c", j]; k <= Hlast["c", j]; k++) DEL[k] = 1
-            for (k = Hlast["c", j] + 1; k <= Nl["c"] && Ln["c", k] ~ /^[ \t\r]*$/; k++) DEL[k] = 1
-        }
-    }
-    # tables removed from the end of the file take the blank line install put before them
-    last = 0
-    for (i = 1; i <= Nl["c"]; i++) if (!(i in DEL) && Ln["c", i] !~ /^[ \t\r]*$/) last = i
-    if (last) {
-        for (i = last + 1; i <= Nl["c"]; i++) if (i in DEL) break
-        if (i <= Nl["c"] && last + 1 < i) DEL[last + 1] = 1
-    }
-    if (ENVIRON["SR_REMOVE_IMPORT"] == "1") {
-        if (V < 3) fail("config.toml: version " V " has no import of ours")
-        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        if (!IMPN || !(k = glob_index("c", ENVIRON["SR_GLOB"]))) fail("config.toml: imports does not hold " canon_str(ENVIRON["SR_GLOB"]))
-        id = Aid["c", IMPN]
-        if (Aen[id] == 1 && ENVIRON["SR_IMPORT_HOW"] == "line") for (n = Es["c", IMPN]; n <= Ee["c", IMPN]; n++) DEL[n] = 1
-        else remove_element(id, k, ENVIRON["SR_IMPORT_HOW"])
-    }
-    for (i = 1; i <= Nl["c"]; i++) {
-        if (i in DEL) continue
-        print ((i in MOD) ? MOD[i] : Ln["c", i])
-    }
-}
-# proves the candidate (SR_CANDIDATE) differs from config.toml (SR_CONFIG) only
-# in that the handlers are gone (and, when told, one import of the glob)
-function ucheck(    i, j, k, h, cnt, rm, want, got, id, n) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    load_file("n", ENVIRON["SR_CANDIDATE"]); parse_doc("n", "candidate config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    if (config_version("n") != V) fail("candidate config.toml: version changed")
-    rm = (ENVIRON["SR_REMOVE_IMPORT"] == "1")
-    split("", cnt)
-    for (i = 1; i <= En["c"]; i++) if (!owned_path(Ep["c", i], P) && !(rm && Et["c", i] == "" && Ep["c", i] == "imports")) cnt[Et["c", i] SUBSEP Ep["c", i] SUBSEP Ek["c", i] SUBSEP Ev["c", i]]++
-    for (i = 1; i <= En["n"]; i++) if (!owned_path(Ep["n", i], P) && !(rm && Et["n", i] == "" && Ep["n", i] == "imports")) cnt[Et["n", i] SUBSEP Ep["n", i] SUBSEP Ek["n", i] SUBSEP Ev["n", i]]--
-    for (j = 1; j <= Hn["c"]; j++) if (!owned_path(Hp["c", j], P)) cnt["H" SUBSEP Hk["c", j] SUBSEP Hp["c", j]]++
-    for (j = 1; j <= Hn["n"]; j++) if (!owned_path(Hp["n", j], P)) cnt["H" SUBSEP Hk["n", j] SUBSEP Hp["n", j]]--
-    for (k in cnt) if (cnt[k] != 0) { gsub(SUBSEP, " ", k); fail("candidate config.toml: a table or key outside the handlers changed (" k ")") }
-    for (i = 1; i <= NH; i++) {
-        h = HANDLER[i]
-        analyze("n", h, P)
-        if (ST != "absent") fail("candidate config.toml: handler " h " is still defined")
-    }
-    if (rm) {
-        analyze_imports("c", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        k = IMPN ? glob_index("c", ENVIRON["SR_GLOB"]) : 0
-        if (!k) fail("config.toml: imports does not hold " canon_str(ENVIRON["SR_GLOB"]))
-        id = Aid["c", IMPN]; want = ""
-        for (n = 1; n <= Aen[id]; n++) if (n != k) want = want AV[id, n] "\n"
-        analyze_imports("n", ENVIRON["SR_GLOB"], ENVIRON["SR_DROPIN"])
-        got = IMPN ? Ael["n", IMPN] : ""
-        if (got != want) fail("candidate config.toml: imports is not the original array without " canon_str(ENVIRON["SR_GLOB"]))
-    }
-}
-
-function dropin(    i, v) {
-    load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-    V = config_version("c"); P = runtimes_prefix(V)
-    load_wanted()
-    print "# Written by shoot-runtimes for runtime " ENVIRON["RUNTIME_NAME"] "; every install rewrites it."
-    print "version = " V
-    for (i = 1; i <= NH; i++) { print ""; printf "%s", render_block(HANDLER[i], P) }
-}
-
-BEGIN {
-    Q = sprintf("%c", 39)
-    for (i = 1; i < 256; i++) { CHR[i] = sprintf("%c", i); ORD[CHR[i]] = i }
-    NH = split(ENVIRON["SR_HANDLERS"], HANDLER, " ")
-    mode = ENVIRON["SR_MODE"]
-    if (mode == "version") {
-        load_file("c", ENVIRON["SR_CONFIG"]); parse_doc("c", "config.toml")
-        print config_version("c")
-    } else if (mode == "plan") plan()
-    else if (mode == "render") render()
-    else if (mode == "check") check()
-    else if (mode == "dropin") dropin()
-    else if (mode == "uplan") uplan()
-    else if (mode == "urender") urender()
-    else if (mode == "ucheck") ucheck()
-    else fail("unknown mode " mode)
-    exit 0
-}
-'
+# --- TOML: the parser lives next to this script, in toml.awk ----------------------------
+# found relative to this script's own path, so `sh path/to/install.sh` works from anywhere
+case $0 in
+*/*) TOML_AWK=${0%/*}/toml.awk ;;
+*) TOML_AWK=./toml.awk ;;
+esac
 
 # toml MODE [VAR=value ...]: runs the awk program; extra assignments become its
 # environment (data only)
@@ -986,8 +346,9 @@ toml() {
     shift
     env LC_ALL=C SR_MODE="$mode" SR_CONFIG="$CONFIG_FILE" SR_HANDLERS="$HANDLERS" \
         SR_GLOB="$IMPORT_GLOB" SR_DROPIN="$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml" \
-        RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" "$@" \
-        awk "$TOML_AWK" </dev/null
+        RUNTIME_TABLES="$RUNTIME_TABLES" RUNTIME_NAME="$RUNTIME_NAME" \
+        SR_PATHV="$PATH_VERSION" SR_REGISTRATION="$REGISTRATION" SR_RUNC_KEPT="$RUNC_KEPT" "$@" \
+        awk -f "$TOML_AWK" </dev/null
 }
 
 # --- changes and the pending-restart marker ---------------------------------------------
@@ -1034,8 +395,8 @@ replace_file() {
 
 # fails early when a tool the install needs is missing
 require_tools() {
-    tools='awk cmp cp env flock mkdir mktemp mv rm stat timeout tr'
-    [ -n "$CONTAINERD_RESTART_COMMAND" ] || tools="$tools nsenter"
+    tools='awk cmp cp env flock grep mkdir mktemp mv rm stat timeout tr'
+    [ -n "$CONTAINERD_RESTART_COMMAND" ] && [ -n "$CONTAINERD_VERSION_COMMAND" ] || tools="$tools nsenter"
     for tool in $tools; do
         command -v "$tool" >/dev/null 2>&1 || fatal "required tool $tool is missing from PATH"
     done
@@ -1054,17 +415,163 @@ acquire_lock() {
 }
 
 # sets CONFIG_VERSION from config.toml's top-level version key (absent: 1)
-detect_config_version() {
+read_config_version() {
     [ -e "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG does not exist (Gardener's node agent writes it; is HOST_ROOT right?)"
     [ ! -L "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is a symlink; refusing to replace it"
     [ -f "$CONFIG_FILE" ] || fatal "containerd config $CONTAINERD_CONFIG is not a regular file"
     CONFIG_VERSION=$(toml version 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $CONFIG_VERSION"
     case $CONFIG_VERSION in
-    1 | 2) REGISTRATION=config ;;
-    3 | 4) REGISTRATION=dropin ;;
+    [1-4]) ;;
     *) fatal "cannot read $CONTAINERD_CONFIG: unexpected version '$(shown "$CONFIG_VERSION")'" ;;
     esac
-    info "action=detect config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION"
+}
+
+# prints what the node's containerd says for `containerd --version`
+containerd_version_output() {
+    if [ -n "$CONTAINERD_VERSION_COMMAND" ]; then
+        sh -c "$CONTAINERD_VERSION_COMMAND" 9>&-
+    else
+        nsenter -t 1 -m -- containerd --version 9>&-
+    fi
+}
+
+# parse_containerd_version TEXT: sets CONTAINERD_VERSION (e.g. 2.1.9+unknown), CTD_MAJOR and
+# CTD_MINOR from `containerd --version` output ("containerd <module> <version> <revision>")
+parse_containerd_version() {
+    # shellcheck disable=SC2086
+    set -- $1
+    CONTAINERD_VERSION=${3:-}
+    CONTAINERD_VERSION=${CONTAINERD_VERSION#v}
+    CTD_MAJOR=${CONTAINERD_VERSION%%.*}
+    rest=${CONTAINERD_VERSION#*.}
+    CTD_MINOR=${rest%%[!0-9]*}
+    case ${1:-}:$CTD_MAJOR:$CTD_MINOR in
+    containerd:[0-9]:[0-9] | containerd:[0-9]:[0-9][0-9]) return 0 ;;
+    esac
+    return 1
+}
+
+# asks the node's containerd for its version and records it for verify (which cannot ask)
+detect_containerd() {
+    out=$(containerd_version_output 2>&1) || fatal "cannot ask the node's containerd for its version: $(printf '%s' "$out" | tail -n 1 | tr -c 'A-Za-z0-9._/:@+= -' '?' | cut -c 1-160)"
+    out=$(printf '%s' "$out" | head -n 1)
+    parse_containerd_version "$out" || fatal "cannot read containerd's version from '$(shown "$out")' (want 'containerd <module> <version> ...')"
+    mkdir -p "$STATE_DIR" || fatal "cannot create state directory ${STATE_DIR#"$HOST_ROOT"}"
+    if [ ! -f "$VERSION_RECORD" ] || [ "$(cat "$VERSION_RECORD")" != "$out" ]; then
+        new_temp "$VERSION_RECORD" || fatal "cannot create a temp file next to ${VERSION_RECORD#"$HOST_ROOT"}"
+        printf '%s\n' "$out" >"$NEW_TEMP" || fatal "cannot write ${VERSION_RECORD#"$HOST_ROOT"}"
+        mv -f "$NEW_TEMP" "$VERSION_RECORD" || fatal "cannot write ${VERSION_RECORD#"$HOST_ROOT"}"
+    fi
+}
+
+# verify's view: the version install recorded
+recorded_containerd() {
+    [ -f "$VERSION_RECORD" ] || verify_fail "containerd's version is unknown: ${VERSION_RECORD#"$HOST_ROOT"} is missing (install records it)"
+    out=$(head -n 1 "$VERSION_RECORD")
+    parse_containerd_version "$out" || verify_fail "cannot read containerd's version from ${VERSION_RECORD#"$HOST_ROOT"}"
+}
+
+# decides from the node's containerd and config.toml's version where the handlers go:
+# REGISTRATION (config: tables in config.toml; dropin: an owned drop-in, version 3+) and
+# PATH_VERSION (whose plugin path: 1 plugins.cri, 2 io.containerd.grpc.v1.cri, 3
+# io.containerd.cri.v1.runtime); refuses every combination containerd would not read
+decide_registration() {
+    node="containerd $CONTAINERD_VERSION"
+    case $CTD_MAJOR:$CONFIG_VERSION in
+    1:1) REGISTRATION=config PATH_VERSION=1 ;;
+    1:2)
+        [ "$CTD_MINOR" -ge 3 ] || fatal "$CONTAINERD_CONFIG is version 2, which $node cannot read (1.3 or newer can); refusing"
+        REGISTRATION=config PATH_VERSION=2
+        ;;
+    1:*) fatal "$CONTAINERD_CONFIG is version $CONFIG_VERSION, which $node cannot read (it needs containerd 2.x); refusing" ;;
+    # 2.x reads a file without version as version 1 and migrates only plugin names: tables under
+    # plugins.cri are ignored, tables under the version 3 plugin ids are read as they are
+    2:1) REGISTRATION=config PATH_VERSION=3 ;;
+    # 2.x migrates a version 2 file in memory; its imports would merge, but a drop-in's own
+    # version would override the file's: the tables go into config.toml, as on 1.x
+    2:2) REGISTRATION=config PATH_VERSION=2 ;;
+    2:3) REGISTRATION=dropin PATH_VERSION=3 ;;
+    2:4)
+        [ "$CTD_MINOR" -ge 3 ] || fatal "$CONTAINERD_CONFIG is version 4, which $node cannot read (2.3 or newer can); refusing"
+        REGISTRATION=dropin PATH_VERSION=3
+        ;;
+    *) fatal "$node is not a line this installer knows (1.x, 2.x); refusing to guess its config format" ;;
+    esac
+    # 1.x replaces its built-in runtimes (runc) as soon as config.toml has any runtime table
+    if [ "$CTD_MAJOR" -ge 2 ]; then RUNC_KEPT=1; else RUNC_KEPT=0; fi
+    case $PATH_VERSION in
+    1) plugin=cri ;;
+    2) plugin=io.containerd.grpc.v1.cri ;;
+    *) plugin=io.containerd.cri.v1.runtime ;;
+    esac
+    [ "${1:-}" = quiet ] || info "action=detect containerd=$(shown "$CONTAINERD_VERSION") config=$CONTAINERD_CONFIG version=$CONFIG_VERSION registration=$REGISTRATION plugin=$plugin"
+}
+
+# the host paths config.toml imports (globs expanded, relative paths against its directory),
+# one per line, in IMPORTED
+imported_files() {
+    IMPORTED=''
+    list=$(toml imports 2>&1) || fatal "cannot read $CONTAINERD_CONFIG: $list"
+    old_ifs=$IFS
+    IFS=$NL
+    for p in $list; do
+        case $p in
+        /*) ;;
+        *) p=${CONTAINERD_CONFIG%/*}/$p ;;
+        esac
+        case $p in
+        *[!A-Za-z0-9._/*?+@:-]*) fatal "import '$(shown "$p")' in $CONTAINERD_CONFIG is not a plain path; refusing to guess what it imports" ;;
+        esac
+        set +f
+        for f in $HOST_ROOT$p; do
+            [ ! -f "$f" ] || IMPORTED="$IMPORTED$f$NL"
+        done
+        set -f
+    done
+    IFS=$old_ifs
+}
+
+# drop-ins among the imports whose own version differs from config.toml's would replace it
+# (containerd takes an imported file's version): this installer's own stale drop-in is removed
+# (so is its drop-in when the tables go into config.toml), any other one is refused
+check_imported_versions() {
+    REMOVE_STALE_DROPIN=0
+    if [ "$REGISTRATION" = config ] && { [ -f "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; }; then
+        info "action=remove file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=registration-in-config.toml"
+        REMOVE_STALE_DROPIN=1
+    fi
+    imported_files
+    old_ifs=$IFS
+    IFS=$NL
+    for f in $IMPORTED; do
+        [ "$f" != "$DROPIN_FILE" ] || continue
+        [ "$f" != "$CONFIG_FILE" ] || continue
+        v=$(toml dversion SR_CONFIG="$f" 2>&1) || fatal "cannot read ${f#"$HOST_ROOT"}, which $CONTAINERD_CONFIG imports: $v"
+        if [ "$v" != none ] && [ "$v" != "$CONFIG_VERSION" ]; then
+            fatal "${f#"$HOST_ROOT"} (imported by $CONTAINERD_CONFIG) is version $v, config.toml is version $CONFIG_VERSION: containerd would take the drop-in's version and misread config.toml; refusing (fix or remove that drop-in)"
+        fi
+    done
+    IFS=$old_ifs
+}
+
+# removes the temp files a killed run left next to the files this installer writes (under the
+# lock no other run has any); they are hidden (.NAME.tmp.XXXXXX) and never end in .toml
+remove_stale_temps() {
+    targets="$CONFIG_FILE$NL$DROPIN_FILE$NL$IMPORT_MARKER$NL$VERSION_RECORD$NL$HOST_ROOT$BINARY_PATH/.probe"
+    [ "$HAVE_RUNTIME_CONFIG" = 0 ] || targets="$targets$NL$HOST_ROOT$RUNTIME_CONFIG_PATH"
+    old_ifs=$IFS
+    IFS=$NL
+    for name in $RUNTIME_FILES; do targets="$targets$NL$HOST_ROOT$BINARY_PATH/$name"; done
+    for t in $targets; do
+        set +f
+        for f in "${t%/*}/.${t##*/}.tmp."??????; do
+            if [ -f "$f" ] && [ ! -L "$f" ]; then
+                rm -f "$f" && info "action=remove file=${f#"$HOST_ROOT"} reason=temp-file-of-a-killed-run"
+            fi
+        done
+        set -f
+    done
+    IFS=$old_ifs
 }
 
 # every artifact must be there before anything on the host changes
@@ -1130,6 +637,12 @@ prepare_registration() {
             info "handler=$2 state=in-config.toml action=remove-from-config reason=drop-in-owns-it file=$CONTAINERD_CONFIG"
             config_changes=1
             ;;
+        default:present | default:ours) ;;
+        default:implicit)
+            info "handler=$2 state=built-in action=write-default reason=a-runtime-table-replaces-containerd-1.x-built-in-runtimes file=$CONTAINERD_CONFIG"
+            config_changes=1
+            ;;
+        default:missing) fatal "default_runtime_name $2 has no runtime table in $CONTAINERD_CONFIG: containerd's CRI plugin would not load; refusing" ;;
         imports:covered) ;;
         imports:*)
             info "action=add-import import=$IMPORT_GLOB file=$CONTAINERD_CONFIG"
@@ -1215,6 +728,9 @@ write_runtime_config() {
 
 # swaps in the prepared drop-in and config.toml
 register_runtime() {
+    if [ "$REMOVE_STALE_DROPIN" = 1 ]; then
+        remove_file "$DROPIN_FILE" dropin-removed
+    fi
     if [ -n "$DROPIN_CANDIDATE" ]; then
         replace_file "$DROPIN_FILE" "$DROPIN_CANDIDATE" 0644 dropin-changed
     fi
@@ -1244,19 +760,75 @@ write_import_marker() {
     info "action=record-import import=$IMPORT_GLOB how=$IMPORT_HOW file=${IMPORT_MARKER#"$HOST_ROOT"}"
 }
 
-# runs the restart command (or restarts containerd on the host and waits)
-restart_containerd() {
-    if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
-        sh -c "$CONTAINERD_RESTART_COMMAND" 9>&-
-        return
-    fi
-    nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || return 1
+# on_host CMD...: runs CMD in the host's mount namespace (PID 1's), where containerd's binaries are
+on_host() {
+    nsenter -t 1 -m -- "$@" 9>&-
+}
+
+# the CRI plugin's status in `ctr plugins ls` (ok, error, skip; empty when it is not listed):
+# io.containerd.grpc.v1 cri on 1.x; on 2.x both it and io.containerd.cri.v1 runtime must be ok
+cri_status() {
+    on_host ctr plugins ls 2>/dev/null | awk '
+        ($1 == "io.containerd.grpc.v1" && $2 == "cri") || ($1 == "io.containerd.cri.v1" && $2 == "runtime") {
+            if (s == "" || $NF != "ok") s = $NF
+        }
+        END { print s }'
+}
+
+# proves that containerd's CRI plugin came back: it loaded (ctr plugins ls, waited for) and
+# the effective config (containerd config dump) has every handler (PROVE_HANDLERS=present) or
+# none of them (absent); sets RESTART_WHY when it cannot
+prove_cri() {
     waited=0
-    until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
-        [ "$waited" -lt "$DEFAULT_RESTART_TIMEOUT" ] || return 1
+    while :; do
+        status=$(cri_status)
+        [ "$status" != ok ] || break
+        if [ "$status" = error ] || [ "$waited" -ge "$DEFAULT_RESTART_TIMEOUT" ]; then
+            RESTART_WHY="containerd's CRI plugin did not load (ctr plugins ls: cri ${status:-missing})"
+            return 1
+        fi
         sleep 1
         waited=$((waited + 1))
     done
+    [ "$PROVE_HANDLERS" != any ] || return 0
+    dump=$(on_host containerd --config "$CONTAINERD_CONFIG" config dump 2>/dev/null) || {
+        RESTART_WHY="containerd config dump failed"
+        return 1
+    }
+    for h in $HANDLERS; do
+        if printf '%s\n' "$dump" | grep -Eq "\.containerd\.runtimes\.[\"']?${h}[\"']?]"; then
+            [ "$PROVE_HANDLERS" = present ] || { RESTART_WHY="handler $h is still in containerd's effective config"; return 1; }
+        else
+            [ "$PROVE_HANDLERS" = absent ] || { RESTART_WHY="handler $h is missing from containerd's effective config"; return 1; }
+        fi
+    done
+}
+
+# restarts containerd and proves it came back: CONTAINERD_RESTART_COMMAND when set (it must do
+# all three), else systemctl restart on the host, wait until the unit is active, prove_cri
+restart_containerd() {
+    RESTART_WHY=''
+    if [ -n "$CONTAINERD_RESTART_COMMAND" ]; then
+        sh -c "$CONTAINERD_RESTART_COMMAND" 9>&- || {
+            RESTART_WHY="CONTAINERD_RESTART_COMMAND exited $?"
+            return 1
+        }
+        return 0
+    fi
+    nsenter -t 1 -m -u -i -n -p -- systemctl restart containerd 9>&- || {
+        RESTART_WHY="systemctl restart containerd failed"
+        return 1
+    }
+    waited=0
+    until nsenter -t 1 -m -u -i -n -p -- systemctl is-active --quiet containerd 9>&-; do
+        if [ "$waited" -ge "$DEFAULT_RESTART_TIMEOUT" ]; then
+            RESTART_WHY="containerd is not active ${DEFAULT_RESTART_TIMEOUT}s after its restart"
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    prove_cri
 }
 
 # restarts containerd once when anything changed (or a restart is pending from
@@ -1277,20 +849,27 @@ restart_if_changed() {
         rm -f "$PENDING_FILE" || warn "action=none reason=cannot-remove-marker file=${PENDING_FILE#"$HOST_ROOT"}"
         return 0
     fi
-    warn "action=rollback reason=restart-failed"
+    why=$RESTART_WHY
+    warn "action=rollback reason=restart-failed why=$(printf '%s' "$why" | tr ' ' '_')"
     rollback
+    PROVE_HANDLERS=any
     if restart_containerd; then
-        fatal "restarting containerd failed (reason=$reason); restored the previous configuration and restarted containerd with it"
+        fatal "restarting containerd failed (reason=$reason): $why; restored the previous configuration and restarted containerd with it"
     fi
-    fatal "restarting containerd failed (reason=$reason); restored the previous configuration, but the second restart failed too"
+    fatal "restarting containerd failed (reason=$reason): $why; restored the previous configuration, but the second restart failed too ($RESTART_WHY)"
 }
 
 # --- modes ------------------------------------------------------------------------------
 
 do_install() {
+    PROVE_HANDLERS=present
     require_tools
     acquire_lock
-    detect_config_version
+    remove_stale_temps
+    read_config_version
+    detect_containerd
+    decide_registration
+    check_imported_versions
     prepare_registration
     check_artifacts
     install_files
@@ -1323,8 +902,10 @@ do_verify() {
         runtime_config_text | cmp -s - "$HOST_ROOT$RUNTIME_CONFIG_PATH" ||
             verify_fail "file $RUNTIME_CONFIG_PATH is missing or differs from RUNTIME_CONFIG_CONTENT"
     fi
+    recorded_containerd
+    CONFIG_VERSION=$(toml version 2>&1) || verify_fail "$CONFIG_VERSION"
+    decide_registration quiet
     plan=$(toml plan 2>&1) || verify_fail "$plan"
-    version=$(toml version 2>&1) || verify_fail "$version"
     old_ifs=$IFS
     IFS=$NL
     for line in $plan; do
@@ -1333,17 +914,21 @@ do_verify() {
         set -- $line
         IFS=$NL
         [ "$#" = 3 ] || fatal "unexpected plan line '$(shown "$line")'"
-        case $version:$1:$3 in
-        [12]:handler:same | [34]:handler:absent | *:imports:covered) ;;
-        [12]:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
-        [12]:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
+        case $REGISTRATION:$1:$3 in
+        config:handler:same | dropin:handler:absent | *:imports:covered | config:default:present | config:default:ours) ;;
+        config:handler:absent) verify_fail "handler $2 is not registered in $CONTAINERD_CONFIG" ;;
+        config:handler:*) verify_fail "handler $2 in $CONTAINERD_CONFIG differs from RUNTIME_TABLES" ;;
+        config:default:*) verify_fail "the default runtime $2 has no runtime table in $CONTAINERD_CONFIG" ;;
         *:handler:stale) verify_fail "handler $2 is also defined in $CONTAINERD_CONFIG" ;;
         *:imports:*) verify_fail "$CONTAINERD_CONFIG does not import $IMPORT_GLOB" ;;
         *) verify_fail "unexpected plan line '$(shown "$line")'" ;;
         esac
     done
     IFS=$old_ifs
-    if [ "$version" -ge 3 ]; then
+    if [ "$REGISTRATION" = config ] && { [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; }; then
+        verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml exists while the handlers belong in $CONTAINERD_CONFIG"
+    fi
+    if [ "$REGISTRATION" = dropin ]; then
         toml dropin 2>/dev/null | cmp -s - "$DROPIN_FILE" ||
             verify_fail "drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is missing or differs"
     fi
@@ -1457,12 +1042,14 @@ prepare_uninstall() {
             config_changes=1
             ;;
         handler:absent) info "handler=$2 state=absent action=none" ;;
+        default:ours) fatal "handler $2 is containerd's default runtime (default_runtime_name in $CONTAINERD_CONFIG): removing it would stop the CRI plugin; refusing" ;;
+        default:*) ;;
         imports:glob | imports:none) imports=$3 ;;
         *) fatal "unexpected plan line '$(shown "$line")'" ;;
         esac
     done
     IFS=$old_ifs
-    if [ "$CONFIG_VERSION" -ge 3 ]; then
+    if [ "$REGISTRATION" = dropin ]; then
         decide_import "$imports"
         [ "$REMOVE_IMPORT" = 0 ] || config_changes=1
     fi
@@ -1480,7 +1067,7 @@ prepare_uninstall() {
         [ -L "$DROPIN_FILE" ] || [ ! -d "$DROPIN_FILE" ] || fatal "$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml is a directory; refusing to remove it"
         info "action=remove file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml"
         REMOVE_DROPIN=1
-    elif [ "$CONFIG_VERSION" -ge 3 ]; then
+    elif [ "$REGISTRATION" = dropin ]; then
         info "action=none file=$CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml reason=absent"
     fi
 
@@ -1562,23 +1149,27 @@ removed_state() {
         REMAINS="containerd config $CONTAINERD_CONFIG does not exist"
         return 0
     fi
-    if ! plan=$(toml uplan 2>&1); then
-        REMAINS="cannot read $CONTAINERD_CONFIG: $plan"
-        return 0
-    fi
-    old_ifs=$IFS
-    IFS=$NL
-    for line in $plan; do
-        IFS=$TAB
-        # shellcheck disable=SC2086
-        set -- $line
-        IFS=$NL
-        if [ "$1:${3:-}" = handler:present ]; then
-            REMAINS="handler $2 is still defined in $CONTAINERD_CONFIG"
-            break
+    # a handler left under any plugin path counts (verify-removed cannot ask containerd)
+    for pv in 1 2 3; do
+        if ! plan=$(toml uplan SR_PATHV="$pv" SR_REGISTRATION=config 2>&1); then
+            REMAINS="cannot read $CONTAINERD_CONFIG: $plan"
+            return 0
         fi
+        old_ifs=$IFS
+        IFS=$NL
+        for line in $plan; do
+            IFS=$TAB
+            # shellcheck disable=SC2086
+            set -- $line
+            IFS=$NL
+            if [ "$1:${3:-}" = handler:present ]; then
+                REMAINS="handler $2 is still defined in $CONTAINERD_CONFIG"
+                break
+            fi
+        done
+        IFS=$old_ifs
+        [ -z "$REMAINS" ] || return 0
     done
-    IFS=$old_ifs
     [ -z "$REMAINS" ] || return 0
     if [ -e "$DROPIN_FILE" ] || [ -L "$DROPIN_FILE" ]; then
         REMAINS="drop-in $CONTAINERD_DROPIN_DIR/$RUNTIME_NAME.toml still exists"
@@ -1607,8 +1198,12 @@ removed_state() {
 do_uninstall() {
     require_tools
     info "action=uninstall handlers=$(printf '%s' "$HANDLERS" | tr ' ' ',') files=$(printf '%s' "$RUNTIME_FILES" | tr '\n' ',') keep=$(printf '%s' "$KEEP_FILES" | tr '\n' ',')"
+    PROVE_HANDLERS=absent
     acquire_lock
-    detect_config_version
+    remove_stale_temps
+    read_config_version
+    detect_containerd
+    decide_registration
     prepare_uninstall
     apply_uninstall
     restart_if_changed

@@ -16,7 +16,7 @@ export interface Origin {
 }
 
 /** The fields of a ContainerRuntime whose source position messages can point at. */
-export type SourceField = 'type' | 'pool' | 'binaryPath' | 'providerConfig';
+export type SourceField = 'name' | 'type' | 'pool' | 'binaryPath' | 'nodeSelector' | 'taints' | 'providerConfig';
 
 /** Where a ContainerRuntime came from: the input object and the paths of its fields in it. */
 export interface SourceRef extends Origin {
@@ -67,6 +67,8 @@ export interface ContainerRuntime {
    * @default true
    */
   readonly nodesLabelled?: boolean;
+  /** Assigned by the pipeline file (`spec.assignments`), not declared in a Shoot: not registered with Gardener. @default false */
+  readonly assigned?: boolean;
   readonly origin: SourceRef;
 }
 
@@ -114,6 +116,7 @@ export function diagnosticAt(runtime: ContainerRuntime, field: SourceField | und
     subject: subject ?? `ContainerRuntime ${runtime.name} of shoot ${shootKey(runtime.shoot)}`,
     path: field ? fields?.[field] : undefined,
     message,
+    shoot: shootKey(runtime.shoot),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ContainerRuntime, NodeTarget, ShootRef, compareStrings } from './container-runtime';
+import { ContainerRuntime, LEGACY_POOL_LABEL, NodeTarget, POOL_LABEL, ShootRef, compareStrings } from './container-runtime';
 
 /**
  * What the output says is installed on a shoot's nodes, kept in the output directory
@@ -28,9 +28,15 @@ export function runtimeKey(r: { pool: string; type: string }): string {
 
 const byPoolAndType = (a: InstalledRuntime, b: InstalledRuntime) => compareStrings(runtimeKey(a), runtimeKey(b));
 
-/** The record of one ContainerRuntime being installed with `env`. */
+/**
+ * The record of one ContainerRuntime being installed with `env`. Its node selector always names
+ * the pool (a seed object's selector may lack Gardener's pool label): a record is read back only
+ * when it selects its own pool's nodes (src/output/state.ts).
+ */
 export function installedRecord(runtime: ContainerRuntime, env: Readonly<Record<string, string>>): InstalledRuntime {
-  const { name, type, pool, binaryPath, nodeSelector, taints } = runtime;
+  const { name, type, pool, binaryPath, taints } = runtime;
+  const namesPool = runtime.nodeSelector[POOL_LABEL] === pool || runtime.nodeSelector[LEGACY_POOL_LABEL] === pool;
+  const nodeSelector = namesPool ? runtime.nodeSelector : { ...runtime.nodeSelector, [POOL_LABEL]: pool };
   return { name, type, pool, binaryPath, nodeSelector, ...(taints ? { taints } : {}), env };
 }
 

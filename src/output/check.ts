@@ -1,28 +1,41 @@
-import * as path from 'path';
-import { TreeComparer, readIfExists } from './compare';
-import { recordPath, recordText, sha256 } from './ownership';
+import { TreeComparer } from './compare';
+import { Records, readRecords, recordPath, recordText, sha256 } from './ownership';
 import { RenderedFile } from './render';
+import { OutputTree } from './tree';
+
+export interface CheckOptions {
+  /** The shard's name. @default - unsharded */
+  readonly shard?: string;
+  /** The records as read before rendering. @default - read now */
+  readonly records?: Records;
+  /** Paths whose last output is kept (`--keep-going`): not compared. @default - none */
+  readonly kept?: (rel: string) => boolean;
+}
 
 /**
- * check's report: one line per missing, stale (with a short diff), extra or conflicting file,
- * and whether a synth was interrupted. Empty when the tree is exactly what synth would write.
- * Reads only.
+ * check's report: one line per missing, stale (with a short diff), extra or conflicting file
+ * (written by someone else, changed since synth wrote it and due for removal, or reached through
+ * a symbolic link), and whether a synth was interrupted. Empty when the tree is exactly what
+ * synth would write. Reads only.
  */
-export function checkTree(outDir: string, files: Iterable<RenderedFile>, shard?: string): string[] {
-  const comparer = new TreeComparer(outDir, shard);
+export function checkTree(tree: OutputTree, files: Iterable<RenderedFile>, options: CheckOptions = {}): string[] {
+  const comparer = new TreeComparer(tree, options.records ?? readRecords(tree, options.shard), options.kept);
   const missing: string[] = [];
   const stale: string[] = [];
   const conflicts: string[] = [];
   for (const file of files) {
-    const { state, current } = comparer.classify(file, sha256(file.content));
+    const { state, current, obstacle } = comparer.classify(file, sha256(file.content));
     if (state === 'missing') missing.push(`missing: ${file.path}`);
     else if (state === 'stale') stale.push(`stale: ${file.path}`, ...shortDiff(current ?? '', file.content).map((l) => `    ${l}`));
     else if (state === 'foreign') conflicts.push(`conflict: ${file.path} (not written by shoot-runtimes, but synth would write it)`);
+    else if (state === 'blocked') conflicts.push(`conflict: ${obstacle!.path} (${obstacle!.problem})`);
   }
+  const { remove, conflicts: removalConflicts } = comparer.removals();
+  conflicts.push(...removalConflicts.map((c) => `conflict: ${c.path} (${c.problem})`));
   const lines = comparer.interrupted ? ['interrupted: a synth was stopped midway; run synth to complete it'] : [];
-  lines.push(...missing, ...stale, ...comparer.extra().map((rel) => `extra: ${rel} (no longer produced)`), ...conflicts);
-  if (lines.length === 0 && readIfExists(path.join(outDir, recordPath(shard))) !== recordText(comparer.rendered)) {
-    lines.push(`stale: ${recordPath(shard)} (the ownership record)`);
+  lines.push(...missing, ...stale, ...remove.map((rel) => `extra: ${rel} (no longer produced)`), ...[...new Set(conflicts)]);
+  if (lines.length === 0 && tree.read(recordPath(options.shard)) !== recordText(comparer.nextRecord())) {
+    lines.push(`stale: ${recordPath(options.shard)} (the ownership record)`);
   }
   return lines;
 }

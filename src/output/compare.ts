@@ -1,65 +1,83 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { isShared, namedByRecords, ownedPaths, recordPath } from './ownership';
+import { Records, isShared, sha256 } from './ownership';
 import { RenderedFile } from './render';
-
-export type FileState = 'missing' | 'stale' | 'unchanged' | 'foreign';
+import { Obstacle, OutputTree, isOutputPath } from './tree';
 
 /**
- * Compares rendered files, one at a time, with what is on disk under `outDir`, and remembers
- * only paths and hashes: a fleet's output never has to sit in memory at once.
+ * Where a rendered file stands against the disk: `foreign` is present but written by no record
+ * of the tool, `blocked` is behind (or is) a symbolic link or a file where a directory must be.
+ */
+export type FileState = 'missing' | 'stale' | 'unchanged' | 'foreign' | 'blocked';
+
+/** What a run would remove, and what it must not remove although it owns it. */
+export interface Removals {
+  readonly remove: readonly string[];
+  /** Owned files it no longer produces but cannot remove: changed since written, or behind a link. */
+  readonly conflicts: readonly Obstacle[];
+}
+
+/**
+ * Compares rendered files, one at a time, with what is on disk, and remembers only paths and
+ * hashes: a fleet's output never has to sit in memory at once.
  */
 export class TreeComparer {
-  /** Every rendered path -> sha256 of its content (the next ownership record). */
+  /** Every rendered path -> sha256 of its content. */
   public readonly rendered = new Map<string, string>();
-  /** What this run (its shard) owns: it removes those it no longer produces. */
-  private readonly owned: Set<string>;
-  /** What any run of the tool wrote: it may overwrite those, never anything else. */
-  private readonly written: Set<string>;
-  /** What the other runs' records name: shared files they still use stay. */
-  private readonly others: Set<string>;
   public readonly interrupted: boolean;
 
-  constructor(public readonly outDir: string, public readonly shard?: string) {
-    ({ owned: this.owned, interrupted: this.interrupted } = ownedPaths(outDir, shard));
-    ({ all: this.written, others: this.others } = namedByRecords(outDir, shard));
+  /**
+   * @param kept paths whose last output stays as it is (shoots `synth --keep-going` could not
+   * render): never removed, and recorded with their old hashes.
+   */
+  constructor(public readonly tree: OutputTree, public readonly records: Records, private readonly kept: (rel: string) => boolean = () => false) {
+    this.interrupted = records.journal !== undefined;
   }
 
   /** Where `file` stands against the disk. `current` is the file's bytes on disk, if any. */
-  public classify(file: RenderedFile, sha256: string): { state: FileState; current?: string } {
-    checkInside(file.path);
+  public classify(file: RenderedFile, hash: string): { state: FileState; current?: string; obstacle?: Obstacle } {
+    // Defence in depth: inputs are validated, but no rendered path may leave the output layout.
+    if (!isOutputPath(file.path)) throw new Error(`refusing to write a path outside the output layout: ${JSON.stringify(file.path)}`);
     if (this.rendered.has(file.path)) throw new Error(`two generated files share the path ${file.path}`);
-    this.rendered.set(file.path, sha256);
+    this.rendered.set(file.path, hash);
+    const obstacle = this.tree.obstacle(file.path);
+    if (obstacle !== undefined) return { state: 'blocked', obstacle };
     if (file.onDisk) return { state: 'unchanged', current: file.content };
-    const current = readIfExists(path.join(this.outDir, file.path));
+    const current = this.tree.read(file.path);
     if (current === undefined) return { state: 'missing' };
     if (current === file.content) return { state: 'unchanged', current };
-    return { state: this.written.has(file.path) ? 'stale' : 'foreign', current };
+    return { state: this.records.written.has(file.path) ? 'stale' : 'foreign', current };
   }
 
   /**
-   * Files the tool wrote earlier (or an interrupted run planned) and no longer produces, except
-   * shared files that another run's record still names (isShared).
+   * Files this run (its shard) wrote earlier, or an interrupted run planned, that it no longer
+   * produces: removed only when their bytes are still what the tool wrote (the recorded hash),
+   * and never through a link; a shared file only when no other run's record names it.
    */
-  public extra(): string[] {
-    return [...this.owned]
-      .filter((rel) => !this.rendered.has(rel) && rel !== recordPath(this.shard) && fs.existsSync(path.join(this.outDir, rel)))
-      .filter((rel) => !(isShared(rel) && this.others.has(rel)))
-      .sort();
+  public removals(): Removals {
+    const { owned, journal } = this.records;
+    const candidates = new Set([...owned.keys(), ...Object.keys(journal?.writes ?? {}), ...(journal?.removes ?? [])]);
+    const remove: string[] = [];
+    const conflicts: Obstacle[] = [];
+    for (const rel of [...candidates].sort()) {
+      // A shared file another run's record still names stays (isShared).
+      if (this.rendered.has(rel) || this.kept(rel) || (isShared(rel) && this.records.others.has(rel))) continue;
+      const obstacle = this.tree.obstacle(rel);
+      if (obstacle !== undefined) {
+        conflicts.push(obstacle);
+        continue;
+      }
+      const current = this.tree.read(rel);
+      if (current === undefined) continue;
+      const hash = sha256(current);
+      if (hash === owned.get(rel) || hash === journal?.writes[rel]) remove.push(rel);
+      else conflicts.push({ path: rel, problem: 'changed since shoot-runtimes wrote it, and synth would remove it: restore it (its recorded bytes) or move it away' });
+    }
+    return { remove, conflicts };
   }
-}
 
-/** Defence in depth: inputs are validated, but no rendered path may leave the output directory. */
-function checkInside(rel: string): void {
-  if (path.posix.isAbsolute(rel) || path.posix.normalize(rel) !== rel || rel.startsWith('..')) {
-    throw new Error(`refusing to write outside the output directory: ${rel}`);
-  }
-}
-
-export function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  /** The next ownership record: every rendered file, and the kept files with their recorded hashes. */
+  public nextRecord(): Map<string, string> {
+    const next = new Map(this.rendered);
+    for (const [rel, hash] of this.records.owned) if (this.kept(rel) && !next.has(rel)) next.set(rel, hash);
+    return next;
   }
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readIfExists } from './compare';
-import { STATE_DIR, readJson, sha256 } from './ownership';
+import { DiagnosticCollector } from '../diagnostics';
+import { STATE_DIR, isPlainObject, readStateJson, sha256 } from './ownership';
 import { RenderedFile } from './render';
+import { OutputTree, isOutputPath } from './tree';
 
 /**
  * What proves a shoot's output unchanged without rendering it: per shoot, a fingerprint of
@@ -23,9 +24,13 @@ export class Fingerprints {
   private readonly previous: Readonly<Record<string, Entry>>;
   private readonly next: Record<string, Entry> = {};
 
-  constructor(private readonly outDir: string, private readonly shard?: string) {
-    const saved = readJson<{ shoots?: Record<string, Entry> }>(outDir, fingerprintsPath(shard));
-    this.previous = saved?.shoots ?? {};
+  /** Reads the last run's fingerprints; a file of the wrong form counts as none (it is a cache). */
+  constructor(private readonly tree: OutputTree, private readonly shard?: string) {
+    const saved = readStateJson(tree, fingerprintsPath(shard), new DiagnosticCollector(), '');
+    const shoots = isPlainObject(saved) && isPlainObject(saved.shoots) ? saved.shoots : {};
+    const valid = (e: unknown): e is Entry => isPlainObject(e) && typeof e.fingerprint === 'string' && isPlainObject(e.files)
+      && Object.values(e.files).every((h) => typeof h === 'string');
+    this.previous = Object.fromEntries(Object.entries(shoots).filter(([, e]) => valid(e))) as Record<string, Entry>;
   }
 
   /**
@@ -38,11 +43,17 @@ export class Fingerprints {
     if (entry?.fingerprint !== fingerprint) return undefined;
     const files: RenderedFile[] = [];
     for (const [rel, hash] of Object.entries(entry.files)) {
-      const content = readIfExists(path.join(this.outDir, rel));
+      // Only paths of the output layout, read without following links (OutputTree.read).
+      const content = isOutputPath(rel) ? this.tree.read(rel) : undefined;
       if (content === undefined || sha256(content) !== hash) return undefined;
       files.push({ path: rel, content, onDisk: { sha256: hash } });
     }
     return files;
+  }
+
+  /** Carries a shoot's entry over unchanged (a shoot `--keep-going` kept as it was). */
+  public keep(key: string): void {
+    if (this.previous[key]) this.next[key] = this.previous[key];
   }
 
   /** Remembers what a shoot's files are for this fingerprint (rendered or reused). */
@@ -52,12 +63,8 @@ export class Fingerprints {
 
   /** Writes the fingerprints (after the tree was written). */
   public save(): void {
-    const file = path.join(this.outDir, fingerprintsPath(this.shard));
     const shoots = Object.fromEntries(Object.keys(this.next).sort().map((k) => [k, this.next[k]]));
-    const temp = `${file}.shoot-runtimes-tmp`;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temp, `${JSON.stringify({ shoots })}\n`);
-    fs.renameSync(temp, file);
+    this.tree.writeAtomically(fingerprintsPath(this.shard), `${JSON.stringify({ shoots })}\n`);
   }
 }
 

@@ -5,9 +5,11 @@ import { DiagnosticCollector } from '../diagnostics';
 import { parseDocuments, readUtf8 } from '../sources/documents';
 import { field, fieldAt } from '../sources/fields';
 import { GitopsConfig, gitopsConfig } from '../gitops/config';
+import { GardenerExtensionOptions } from '../gardener/extension';
 import { Assignment } from '../sources/shoot';
 import { assignments } from './assignments';
 import { schemaProblems } from './schema';
+import { gitopsConfigProblems } from '../validate/gitops';
 import { RegistryOptions, registryOptions } from './registry';
 import { parseRuntimeOverrides } from './runtime-overrides';
 
@@ -20,6 +22,8 @@ export interface PipelineFile {
   readonly sources: readonly string[];
   /** @default - none: the command line must give --out */
   readonly outputDir?: string;
+  /** `spec.output.allowRemoval`: let a synth remove every shoot, or more than 10% of them. @default false */
+  readonly allowRemoval?: boolean;
   readonly runtimes: readonly RuntimeDefinition[];
   /** `spec.uninstall.retireAfterRuns`: retire a pending uninstall after this many synth runs. @default - only `retire` does */
   readonly retireAfterRuns?: number;
@@ -29,6 +33,8 @@ export interface PipelineFile {
   readonly registry?: RegistryOptions;
   /** `spec.gitops`: Flux and Argo CD objects. @default - none */
   readonly gitops?: GitopsConfig;
+  /** `spec.gardener.extension`: the garden's ControllerRegistration and ControllerDeployment. @default - none */
+  readonly gardenerExtension?: GardenerExtensionOptions;
 }
 
 /** Loads and checks a pipeline file; throws an InputError naming every problem. */
@@ -59,14 +65,15 @@ export function loadPipelineFile(file: string): PipelineFile {
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(baseDir, p));
   const sources = fieldAt(doc, 'spec', 'sources') as string[];
   const outputDir = fieldAt(doc, 'spec', 'output', 'dir');
+  const allowRemoval = fieldAt(doc, 'spec', 'output', 'allowRemoval');
   const runtimes = parseRuntimeOverrides(fieldAt(doc, 'spec', 'runtimes'), report);
-  const gitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
-  if (gitops?.flux?.artifactGenerators === 'namespace' && gitops.flux.namespace.includes('{shoot}')) {
-    report('spec.gitops.flux.namespace', 'must not depend on {shoot} with artifactGenerators: namespace (one generator serves every shoot of a project namespace)');
-  }
+  const parsedGitops = gitopsConfig(fieldAt(doc, 'spec', 'gitops'));
+  const gitops = parsedGitops && { ...parsedGitops, source: { origin, subject: `Pipeline ${name as string}` } };
+  if (gitops) gitopsConfigProblems(gitops).forEach((p) => report(p.path, p.message));
   const registry = registryOptions(fieldAt(doc, 'spec', 'registry'), { origin, subject: `Pipeline ${name as string}` });
   const assigned = assignments(fieldAt(doc, 'spec', 'assignments'), origin, `Pipeline ${name as string}`);
   const retireAfterRuns = fieldAt(doc, 'spec', 'uninstall', 'retireAfterRuns');
+  const extension = fieldAt(doc, 'spec', 'gardener', 'extension') as { name?: string; types?: string[] } | undefined;
   problems.throwIfAny();
   return {
     file,
@@ -78,5 +85,9 @@ export function loadPipelineFile(file: string): PipelineFile {
     registry,
     assignments: assigned,
     ...(typeof retireAfterRuns === 'number' ? { retireAfterRuns } : {}),
+    ...(typeof allowRemoval === 'boolean' ? { allowRemoval } : {}),
+    ...(extension !== undefined && extension !== null ? {
+      gardenerExtension: { ...extension, source: { origin, subject: `Pipeline ${name as string}` } },
+    } : {}),
   };
 }

@@ -3,20 +3,23 @@ import { Catalog } from '../catalog';
 import { renderRuntimeConfig } from '../catalog/runtime-config';
 import { RuntimeDefinition } from '../catalog/types';
 import { ResolvedContainerRuntime } from '../constructs/shoot-runtimes-chart';
-import { DiagnosticCollector } from '../diagnostics';
+import { Diagnostic, DiagnosticCollector, InputError } from '../diagnostics';
 import { GitopsConfig, RenderedShoot, generateGitops } from '../gitops';
 import { installerEnvironment } from '../installer/environment';
-import { ShootRef } from '../model/container-runtime';
+import { GardenExtension, GardenerExtensionOptions, generateGarden, resolveGardenExtension } from '../gardener/extension';
+import { ShootRef, compareStrings, shootKey } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
 import { installerVersion } from '../constructs/installer-support';
 import { installerFiles } from '../installer/script';
 import { toolFingerprint } from '../output/fingerprints';
 import { RenderedFile, generateInstaller, generateShoot, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
+import { shootOfPath } from '../output/tree';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
-import { checkContainerRuntime, checkGeneratedNames } from '../validate/input';
+import { gitopsShootProblems } from '../validate/gitops';
+import { checkContainerRuntime, checkGeneratedNames, checkInstallerEnvironment } from '../validate/input';
 
 /** What one run of the pipeline works on. */
 export interface PipelineOptions {
@@ -32,6 +35,8 @@ export interface PipelineOptions {
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
   /** The installer's files, name to text (a library's own script). @default - the bundled files (installerFiles) */
   readonly installerFiles?: Readonly<Record<string, string>>;
+  /** The garden's registration and acknowledger (`spec.gardener.extension`). @default - none */
+  readonly gardenerExtension?: GardenerExtensionOptions;
 }
 
 /** Counts for the run's summary line. */
@@ -58,17 +63,23 @@ export interface PreparedRun {
     /** The shoot's worker pools; `undefined` when known only from ContainerRuntime objects. */
     readonly pools?: ReadonlySet<string>;
   }[];
+  /** Shoots left out because their input has problems (only with `keepGoing`). */
+  readonly failed: readonly FailedShoot[];
   readonly summary: PipelineSummary;
   readonly options: PipelineOptions;
   /** The installers' image (mirrored) and pull secret. */
   readonly installer: { readonly image: string; readonly pullSecret?: string };
+  /** What the garden's files register and deploy. @default - no garden files */
+  readonly garden?: GardenExtension;
 }
 
 /**
  * The stages before rendering: read sources -> ContainerRuntime model -> check and resolve
- * against the catalog. Throws an InputError carrying every problem of the inputs.
+ * against the catalog. Throws an InputError carrying every problem of the inputs; with
+ * `keepGoing`, problems that each belong to one shoot only take those shoots out of the run
+ * (`failed`), and any other problem still throws.
  */
-export function prepareRun(options: PipelineOptions): PreparedRun {
+export function prepareRun(options: PipelineOptions, mode: { readonly keepGoing?: boolean } = {}): PreparedRun {
   const problems = new DiagnosticCollector();
   const catalog = Catalog.withOverrides(options.runtimes);
   const model = readContainerRuntimes(options.inputs, problems, options.assignments);
@@ -80,17 +91,40 @@ export function prepareRun(options: PipelineOptions): PreparedRun {
     const definition = found && images.resolve(runtime, found);
     if (!definition) continue;
     const runtimeConfig = renderRuntimeConfig(runtime, definition, problems);
+    if (!checkInstallerEnvironment(runtime, definition, runtimeConfig, problems)) continue;
     const key = `${runtime.shoot.projectNamespace}/${runtime.shoot.name}`;
     byShoot.get(key)!.push({ runtime, definition, runtimeConfig });
   }
   for (const runtimes of byShoot.values()) checkGeneratedNames(runtimes, problems);
-  problems.throwIfAny();
+  const garden = options.gardenerExtension && resolveGardenExtension(options.gardenerExtension, model.runtimes, catalog, images.acknowledgerImage, problems);
+  const gitops = options.gitops?.config;
+  for (const key of gitops ? byShoot.keys() : []) {
+    for (const p of gitopsShootProblems(gitops!, shootOf(key))) {
+      problems.add({ origin: gitops!.source?.origin ?? { file: 'spec.gitops', line: 0 }, subject: gitops!.source?.subject, shoot: key, ...p });
+    }
+  }
+  const failed = new Map<string, Diagnostic[]>();
+  if (problems.count > 0) {
+    const located = problems.located();
+    // Only problems that belong to one shoot let the others go on; anything else stops the run.
+    if (!mode.keepGoing || located.some((d) => d.shoot === undefined)) throw new InputError(located);
+    for (const d of located) failed.set(d.shoot!, [...failed.get(d.shoot!) ?? [], d]);
+  }
+  const valid = [...byShoot].filter(([key]) => !failed.has(key));
   return {
-    shoots: [...byShoot].map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
-    summary: summarize([...byShoot.values()].map((runtimes) => ({ runtimes })), model.skipped),
+    shoots: valid.map(([key, runtimes]) => ({ shoot: shootOf(key), runtimes, pools: model.pools.get(key) })),
+    failed: [...failed].sort(([a], [b]) => compareStrings(a, b)).map(([key, diagnostics]) => ({ shoot: shootOf(key), diagnostics })),
+    summary: summarize(valid.map(([, runtimes]) => ({ runtimes })), model.skipped),
     options,
     installer: images.installer,
+    ...(garden ? { garden } : {}),
   };
+}
+
+/** A shoot whose input has problems, with them: `synth --keep-going` keeps its last output. */
+export interface FailedShoot {
+  readonly shoot: ShootRef;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** Counts for a summary line: shoots, their pools with runtimes, their runtimes. */
@@ -124,6 +158,11 @@ export interface RenderOptions {
   /** Called with every shoot's new state (the CLI counts uninstall runs). */
   readonly onState?: (shoot: ShootRef, state: ShootState) => void;
   readonly onShoot?: (done: number, total: number) => void;
+  /**
+   * Shoots whose last output is kept as it is (`synth --keep-going`): no files of theirs are
+   * rendered, but fleet-wide objects (an Argo CD ApplicationSet) still list them. @default - none
+   */
+  readonly kept?: readonly ShootRef[];
 }
 
 /**
@@ -187,9 +226,19 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     yield* toRenderedFiles(generated);
   }
   if (gitops) {
-    const generated = generateGitops(rendered, gitops.config, gitops.outputPath, select, options.shard);
+    const kept = (options.kept ?? []).filter(select);
+    const keptKeys = new Set(kept.map(shootKey));
+    const all = [...rendered, ...kept.map((shoot) => ({ shoot, directory: shootDirectory(shoot), installers: [], namespace: 'kube-system' }))]
+      .sort((a, b) => compareStrings(shootKey(a.shoot), shootKey(b.shoot)));
+    const generated = generateGitops(all, gitops.config, gitops.outputPath, select, options.shard)
+      .filter((f) => !keptKeys.has(shootOfPath(f.path) ?? ''));
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
+  }
+  if (prepared.garden) {
+    const { files, chartObjects } = generateGarden(prepared.garden);
+    violations.push(...checkGenerated([...files, ...chartObjects]));
+    yield* toRenderedFiles(files);
   }
   if (violations.length > 0) throw new OutputError(violations);
 }

@@ -3,7 +3,9 @@ import { BUILTIN_RUNTIMES } from '../catalog';
 import { RuntimeConfigFormat, RuntimeDefinition } from '../catalog/types';
 import { Architecture } from '../model/container-runtime';
 import { isObject } from '../sources/fields';
-import { isPinned } from '../validate/output';
+import { tomlValueProblem } from '../installer/toml';
+import { runtimeConfigPathProblem, runtimeFileNameProblem } from '../validate/host-paths';
+import { pinnedImageProblem } from '../validate/image';
 import { DNS_LABEL } from '../validate/names';
 
 const ARCHITECTURES: readonly Architecture[] = ['amd64', 'arm64'];
@@ -37,7 +39,10 @@ export function parseRuntimeOverrides(
 function checkDefinition(d: RuntimeDefinition, report: (path: string, message: string) => void): void {
   const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
   if (!isString(d.image)) report('image', 'is required: the image holding the runtime\'s files');
-  else if (!isPinned(d.image)) report('image', `"${d.image}" must be pinned to a tag or a digest (not latest)`);
+  else {
+    const problem = pinnedImageProblem(d.image);
+    if (problem) report('image', problem);
+  }
   if (!Array.isArray(d.files) || d.files.length === 0) {
     report('files', 'is required: absolute paths of the runtime\'s files in the image');
   } else {
@@ -47,6 +52,10 @@ function checkDefinition(d: RuntimeDefinition, report: (path: string, message: s
       }
     });
     const names = d.files.map((f) => path.posix.basename(String(f)));
+    names.forEach((name, i) => {
+      const problem = runtimeFileNameProblem(name);
+      if (problem) report(`files[${i}]`, problem);
+    });
     if (new Set(names).size !== names.length) report('files', 'two files have the same base name');
   }
   if (!Array.isArray(d.architectures) || d.architectures.length === 0
@@ -59,13 +68,22 @@ function checkDefinition(d: RuntimeDefinition, report: (path: string, message: s
   if (d.config !== undefined && (!isObject(d.config) || !Object.values(RuntimeConfigFormat).includes(d.config.format)
     || !isString(d.config.path) || !path.posix.isAbsolute(d.config.path))) {
     report('config', `must have an absolute path and a format (${Object.values(RuntimeConfigFormat).join(', ')})`);
+  } else if (d.config !== undefined) {
+    const problem = runtimeConfigPathProblem(d.config.path);
+    if (problem) report('config.path', problem);
   }
   if (!Array.isArray(d.classes) || d.classes.length === 0) return report('classes', 'must list at least one class');
+  const seen = { name: new Set<string>(), handler: new Set<string>() };
   d.classes.forEach((c, i) => {
     const at = `classes[${i}]`;
     if (!isObject(c)) return report(at, 'must be a map');
     if (!isString(c.name) || !DNS_LABEL.test(c.name)) report(`${at}.name`, 'must be a DNS label');
+    else if (seen.name.has(c.name)) report(`${at}.name`, `another class is named "${c.name}"`);
     if (!isString(c.handler) || !DNS_LABEL.test(c.handler)) report(`${at}.handler`, 'must be a DNS label');
+    else if (c.handler === 'runc') report(`${at}.handler`, '"runc" is the node\'s default runtime; a runtime never replaces it');
+    else if (seen.handler.has(c.handler)) report(`${at}.handler`, `another class uses handler "${c.handler}" (one handler, one class)`);
+    if (isString(c.name)) seen.name.add(c.name);
+    if (isString(c.handler)) seen.handler.add(c.handler);
     if (!isString(c.runtimeType) || !/^io\.containerd\.[a-z0-9.-]+$/.test(c.runtimeType)) {
       report(`${at}.runtimeType`, 'must be a containerd runtime type such as io.containerd.runc.v2');
     }
@@ -73,9 +91,8 @@ function checkDefinition(d: RuntimeDefinition, report: (path: string, message: s
       if (!isObject(c.options)) return report(`${at}.options`, 'must be a map');
       for (const [key, value] of Object.entries(c.options)) {
         if (!OPTION_KEY.test(key)) report(`${at}.options.${key}`, 'option names are letters, digits, _ and -');
-        if (!['string', 'boolean'].includes(typeof value) && !Number.isInteger(value)) {
-          report(`${at}.options.${key}`, 'must be a string, an integer or a boolean');
-        }
+        const problem = tomlValueProblem(value);
+        if (problem) report(`${at}.options.${key}`, problem);
       }
     }
     if (c.overhead !== undefined && !isObject(c.overhead)) report(`${at}.overhead`, 'must be a map with cpu and memory');

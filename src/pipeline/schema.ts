@@ -3,7 +3,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 
 /** The package's root directory, whether this module runs from `src/` (ts-jest) or `lib/src/`. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
@@ -67,6 +67,7 @@ const PATTERN_PHRASES: Readonly<Record<string, string>> = {
   '^(?!/)(?!(.*/)?\\.\\.(/|$)).*$': 'a relative path inside the repository (no leading / and no ..)',
   '^([a-z0-9.-]|\\{(shoot|project|namespace)\\})+$': 'a name of lowercase letters, digits, . and -, with placeholders {shoot}, {project}, {namespace}',
   '^([0-9]+(ms|s|m|h))+$': 'a duration such as 10m or 1h30m',
+  '@sha256:[0-9a-f]{64}$': 'an image pinned by a digest (image@sha256:<64 hex digits>)',
 };
 
 /** @internal The phrase a `must be ...` message uses for a pattern (exported for the tests). */

@@ -77,6 +77,8 @@ export interface PlanOptions {
 }
 
 export const INSTALL_PENDING_NOTE = 'install pending: not in the output yet';
+/** A shoot the output holds and the inputs no longer have. */
+export const REMOVAL_NOTE = 'removed: the shoot left the inputs; synth removes its directory, GitOps objects and state';
 export const UNINSTALL_PENDING_NOTE = 'uninstall pending: runtime left the pool; retire when nodes are clean';
 
 /**

@@ -17,9 +17,11 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   const name = fieldAt(object, 'metadata', 'name');
   const namespace = fieldAt(object, 'metadata', 'namespace');
   const subject = `ContainerRuntime ${namespace ?? '?'}/${name ?? '?'}`;
-  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
-
   const seedNamespace = typeof namespace === 'string' ? SEED_NAMESPACE.exec(namespace) : null;
+  // Problems of an object in a shoot's namespace belong to that shoot (synth --keep-going keeps its output).
+  const owner = seedNamespace ? `${seedNamespace[1] === 'garden' ? 'garden' : `garden-${seedNamespace[1]}`}/${seedNamespace[2]}` : undefined;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message, ...(owner ? { shoot: owner } : {}) });
+
   if (!seedNamespace) {
     return report('metadata.namespace', 'must be a shoot namespace of the seed, shoot--<project>--<shoot>'), [];
   }
@@ -39,11 +41,11 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
   if (!nodeSelector || Object.keys(nodeSelector).length === 0) {
     return report('spec.workerPool.selector.matchLabels', 'is required: the labels of the pool\'s nodes'), [];
   }
-  const [, project, shoot] = seedNamespace;
+  const [, project, shootName] = seedNamespace;
   return [{
     name: typeof name === 'string' && name !== '' ? name : `${type}-${pool}`,
     type,
-    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shoot },
+    shoot: { projectNamespace: project === 'garden' ? 'garden' : `garden-${project}`, name: shootName },
     pool,
     binaryPath,
     nodeSelector,
@@ -51,7 +53,10 @@ export function containerRuntimeOfObject(object: unknown, origin: Origin, proble
     origin: {
       ...origin,
       subject,
-      fields: { type: 'spec.type', pool: 'spec.workerPool.name', binaryPath: 'spec.binaryPath', providerConfig: 'spec.providerConfig' },
+      fields: {
+        name: 'metadata.name', type: 'spec.type', pool: 'spec.workerPool.name', binaryPath: 'spec.binaryPath',
+        nodeSelector: 'spec.workerPool.selector.matchLabels', providerConfig: 'spec.providerConfig',
+      },
     },
   }];
 }

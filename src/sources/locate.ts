@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { readRegularFile } from './input-files';
 import { LineCounter, Node, isMap, isSeq, parseAllDocuments } from 'yaml';
 import { Diagnostic } from '../diagnostics';
 
@@ -18,10 +18,17 @@ export function locateFields(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** The file's text, read by the same rules as an input (never a FIFO, never past the size cap). */
+function readText(file: string): string {
+  const bytes = readRegularFile(file, { add: () => undefined });
+  if (bytes === undefined) throw new Error(`${file} is not readable`);
+  return bytes.toString('utf8');
+}
+
 function parseFile(file: string) {
   try {
     const lineCounter = new LineCounter();
-    const documents = parseAllDocuments(fs.readFileSync(file, 'utf8'), { lineCounter });
+    const documents = parseAllDocuments(readText(file), { lineCounter });
     return Array.isArray(documents) ? { documents, lineCounter } : undefined;
   } catch {
     return undefined;
@@ -30,9 +37,15 @@ function parseFile(file: string) {
 
 /** The line of the deepest node along `path` (`a.b[0].c`) in the document starting at `docLine`. */
 function lineOfPath(file: NonNullable<ReturnType<typeof parseFile>>, docLine: number, path: string): number | undefined {
-  const doc = file.documents.find((d) => d.contents && file.lineCounter.linePos(d.contents.range[0]).line === docLine)
-    ?? file.documents.find((d) => d.contents && file.lineCounter.linePos(d.contents.range[0]).line >= docLine);
-  let node: unknown = doc?.contents;
+  const startsAt = (n: unknown) => (n as Node | null)?.range && file.lineCounter.linePos((n as Node).range![0]).line === docLine;
+  // The object is a document, or an item of a List document.
+  const listItems = file.documents.flatMap((d) => {
+    const items = isMap(d.contents) ? d.contents.items.find((p) => (p.key as { value?: unknown } | null)?.value === 'items')?.value : undefined;
+    return isSeq(items) ? items.items : [];
+  });
+  let node: unknown = file.documents.find((d) => startsAt(d.contents))?.contents
+    ?? listItems.find(startsAt)
+    ?? file.documents.find((d) => d.contents && file.lineCounter.linePos(d.contents.range[0]).line >= docLine)?.contents;
   let line: number | undefined;
   for (const segment of path.match(/[^.[\]]+/g) ?? []) {
     if (isMap(node)) {

@@ -18,7 +18,9 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
   const name = fieldAt(shoot, 'metadata', 'name');
   const namespace = fieldAt(shoot, 'metadata', 'namespace');
   const subject = `Shoot ${namespace ?? '?'}/${name ?? '?'}`;
-  const report = (path: string, message: string) => problems.add({ origin, subject, path, message });
+  // Problems of a Shoot that names itself belong to that shoot (synth --keep-going keeps its output).
+  const owner = typeof name === 'string' && DNS_LABEL.test(name) && typeof namespace === 'string' && DNS_LABEL.test(namespace) ? `${namespace}/${name}` : undefined;
+  const report = (path: string, message: string) => problems.add({ origin, subject, path, message, ...(owner ? { shoot: owner } : {}) });
   if (typeof name !== 'string' || name === '') return report('metadata.name', 'is required'), [];
   if (!DNS_LABEL.test(name)) return report('metadata.name', `"${name}" must be a DNS label (lowercase letters, digits, '-', at most 63)`), [];
   if (typeof namespace !== 'string' || namespace === '') {
@@ -60,7 +62,7 @@ export function containerRuntimesOfShoot(shoot: unknown, origin: Origin, problem
         origin: {
           ...origin,
           subject,
-          fields: { type: `${entryPath}.type`, pool: `${at}.name`, providerConfig: `${entryPath}.providerConfig` },
+          fields: { type: `${entryPath}.type`, pool: `${at}.name`, taints: `${at}.taints`, providerConfig: `${entryPath}.providerConfig` },
         },
       });
     });
@@ -143,6 +145,7 @@ export function assignedContainerRuntimes(
       architecture: (fieldAt(worker, 'machine', 'architecture') ?? 'amd64') as Architecture,
       providerConfig: a.providerConfig,
       nodesLabelled: workerLabels[runtimeNodeLabel(a.type)] === 'true',
+      assigned: true,
       origin: {
         ...a.origin,
         subject: a.subject,

@@ -1,16 +1,67 @@
-import * as path from 'path';
 import { Catalog } from '../catalog';
 import { RuntimeDefinition } from '../catalog/types';
 import { DiagnosticCollector } from '../diagnostics';
-import { ContainerRuntime, SourceField, diagnosticAt } from '../model/container-runtime';
-import { DNS_LABEL } from './names';
+import { ContainerRuntime, NodeTarget, SourceField, diagnosticAt } from '../model/container-runtime';
+import { installerEnvironment } from '../installer/environment';
+import { hostDirectoryProblem } from './host-paths';
+import { EnvironmentProblem, installerEnvironmentProblems } from './installer-environment';
+import { DNS_LABEL, dnsLabelProblem, labelValueProblem, labelsProblems, qualifiedNameProblem, shownValue } from './names';
 
 /** Gardener's limit on worker pool names. */
 const MAX_POOL_NAME = 15;
 /** Kubernetes' limit on label values (the installer's selector label holds `<type>-<pool>`). */
 const MAX_LABEL_VALUE = 63;
-/** Characters a binaryPath may hold: it reaches hostPath mounts and the installer's environment. */
-const SAFE_PATH = /^[A-Za-z0-9._/-]+$/;
+const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** One problem with a field of a NodeTarget. */
+export interface TargetProblem {
+  readonly field: SourceField;
+  readonly message: string;
+}
+
+/**
+ * The input rules for where a runtime goes: its names, pool, binaryPath (the host directory rule),
+ * node selector and taints. Works on a plain NodeTarget, so a state record is checked by the
+ * same rules as fresh input. Empty when all is well.
+ */
+export function nodeTargetProblems(target: NodeTarget & { readonly shoot?: ContainerRuntime['shoot'] }): TargetProblem[] {
+  const out: TargetProblem[] = [];
+  const report = (field: SourceField, message: string) => out.push({ field, message });
+  const poolValid = typeof target.pool === 'string' && DNS_LABEL.test(target.pool) && target.pool.length <= MAX_POOL_NAME;
+  if (!poolValid) {
+    report('pool', `worker pool name ${shownValue(target.pool)} must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
+  }
+  if (typeof target.type !== 'string' || !DNS_LABEL.test(target.type)) {
+    report('type', `runtime type ${shownValue(target.type)} must be a DNS label (lowercase letters, digits, '-')`);
+  } else if (typeof target.name !== 'string' || target.name.length > MAX_LABEL_VALUE) {
+    report('type', `the installer's name ${shownValue(target.name)} (type-pool) is longer than ${MAX_LABEL_VALUE} characters, the limit for a label value`);
+  } else if (poolValid && !DNS_LABEL.test(target.name)) {
+    report('name', `the installer's name ${dnsLabelProblem(target.name)}`);
+  }
+  if (target.shoot) {
+    const { projectNamespace, name } = target.shoot;
+    const problem = dnsLabelProblem(projectNamespace) ?? dnsLabelProblem(name);
+    if (problem) report('name', `the shoot ${shownValue(`${projectNamespace}/${name}`)}: ${problem}`);
+  }
+  const binaryPath = typeof target.binaryPath === 'string' ? hostDirectoryProblem(target.binaryPath) : 'must be a string';
+  if (binaryPath) report('binaryPath', `binaryPath ${binaryPath}`);
+  const selector = labelsProblems(target.nodeSelector);
+  if (selector.length === 0 && Object.keys(target.nodeSelector ?? {}).length === 0) report('nodeSelector', 'the node selector is empty: it would select every node');
+  selector.forEach((m) => report('nodeSelector', `node selector: ${m}`));
+  if (target.taints !== undefined) {
+    if (!Array.isArray(target.taints)) report('taints', 'taints must be a list');
+    else {
+      target.taints.forEach((t, i) => {
+        const key = qualifiedNameProblem(t?.key);
+        if (key) report('taints', `taint ${i}: key ${key}`);
+        const value = t?.value === undefined ? undefined : labelValueProblem(t.value);
+        if (value) report('taints', `taint ${i}: value ${value}`);
+        if (!TAINT_EFFECTS.includes(t?.effect)) report('taints', `taint ${i}: effect ${shownValue(t?.effect)} must be one of ${TAINT_EFFECTS.join(', ')}`);
+      });
+    }
+  }
+  return out;
+}
 
 /**
  * Checks one ContainerRuntime against the rules of the input and finds its catalog entry;
@@ -21,23 +72,11 @@ export function checkContainerRuntime(
 ): RuntimeDefinition | undefined {
   const before = problems.count;
   const report = (field: SourceField, message: string) => problems.add(diagnosticAt(runtime, field, message));
-
-  if (!DNS_LABEL.test(runtime.pool) || runtime.pool.length > MAX_POOL_NAME) {
-    report('pool', `worker pool name "${runtime.pool}" must be a DNS label (lowercase letters, digits, '-') of at most ${MAX_POOL_NAME} characters`);
-  }
-  if (!DNS_LABEL.test(runtime.type)) {
-    report('type', `runtime type "${runtime.type}" must be a DNS label (lowercase letters, digits, '-')`);
-  } else if (runtime.name.length > MAX_LABEL_VALUE) {
-    report('type', `the installer's name "${runtime.name}" (type-pool) is longer than ${MAX_LABEL_VALUE} characters, the limit for a label value`);
-  }
-  const { binaryPath } = runtime;
-  if (!path.posix.isAbsolute(binaryPath) || path.posix.normalize(binaryPath) !== binaryPath
-    || binaryPath === '/' || binaryPath.endsWith('/') || !SAFE_PATH.test(binaryPath) || binaryPath.length > 1024) {
-    report('binaryPath', `binaryPath "${binaryPath}" must be an absolute, normalized path (no "..", "." or "//", no trailing "/", not "/" itself) of letters, digits and . _ - /`);
-  }
+  nodeTargetProblems(runtime).forEach((p) => report(p.field, p.message));
+  if (problems.count !== before && !DNS_LABEL.test(String(runtime.type))) return undefined;
   const definition = catalog.find(runtime.type);
   if (!definition) {
-    report('type', `unknown runtime type "${runtime.type}" (known: ${catalog.knownNames.join(', ')})`);
+    report('type', `unknown runtime type ${shownValue(runtime.type)} (known: ${catalog.knownNames.join(', ')})`);
     return undefined;
   }
   if (runtime.architecture && !definition.architectures.includes(runtime.architecture)) {
@@ -74,4 +113,47 @@ export function checkGeneratedNames(
       claim(`${c.name}-${runtime.pool}`, runtime, false);
     }
   }
+  checkNodeResources(runtimes, problems);
+}
+
+/**
+ * Runtimes on one pool share each node's containerd: two of them must not register the same
+ * handler or write the same configuration file, or each installer would overwrite (and each
+ * uninstaller remove) the other's.
+ */
+function checkNodeResources(
+  runtimes: readonly { runtime: ContainerRuntime; definition: RuntimeDefinition }[], problems: DiagnosticCollector,
+): void {
+  const owners = new Map<string, ContainerRuntime>();
+  const claim = (what: string, runtime: ContainerRuntime) => {
+    const key = `${runtime.pool}\0${what}`;
+    const owner = owners.get(key);
+    if (!owner) return void owners.set(key, runtime);
+    problems.add(diagnosticAt(runtime, 'type',
+      `${what} on pool "${runtime.pool}" is also claimed by runtime "${owner.type}" (${owner.origin.file}:${owner.origin.line}); one node cannot hold both`));
+  };
+  for (const { runtime, definition } of runtimes) {
+    for (const handler of new Set(definition.classes.map((c) => c.handler))) claim(`the containerd handler "${handler}"`, runtime);
+    if (definition.config) claim(`the runtime configuration file ${definition.config.path}`, runtime);
+  }
+}
+
+/**
+ * The environment the installer of `runtime` will get, checked as install.sh checks it: synth
+ * never renders an installer that its nodes would refuse (and crash-loop on). Reports, and
+ * returns false, when it would be refused.
+ */
+export function checkInstallerEnvironment(
+  runtime: ContainerRuntime, definition: RuntimeDefinition, runtimeConfig: string | undefined, problems: DiagnosticCollector,
+): boolean {
+  let found: EnvironmentProblem[];
+  try {
+    found = installerEnvironmentProblems(installerEnvironment(runtime, definition, runtimeConfig));
+  } catch (error) {
+    found = [{ key: 'RUNTIME_TABLES', message: (error as Error).message }];
+  }
+  for (const p of found) {
+    problems.add(diagnosticAt(runtime, 'type', `runtime type "${definition.type}": its installer would refuse ${p.key}: ${p.message}`));
+  }
+  return found.length === 0;
 }

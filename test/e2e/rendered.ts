@@ -90,13 +90,16 @@ export interface InstallerSeams {
   readonly scratchDir: string;
   /** The busybox binary that stands in for the installer image's /bin/sh. */
   readonly busybox: string;
+  /** The node's containerd binary: CONTAINERD_VERSION_COMMAND asks it for its version. */
+  readonly containerd: string;
 }
 
 /**
  * Runs the DaemonSet's `install` init container as the kubelet would: the hostPath volumes
  * created under the host root (DirectoryOrCreate) or required (Directory), the ConfigMap volume
- * written out, the rendered command with the rendered env; only HOST_ROOT, ARTIFACT_DIR and
- * CONTAINERD_RESTART_COMMAND (`true`: the test restarts containerd itself) are overridden.
+ * written out, the rendered command with the rendered env; only HOST_ROOT, ARTIFACT_DIR,
+ * CONTAINERD_RESTART_COMMAND (`true`: the test restarts containerd itself) and
+ * CONTAINERD_VERSION_COMMAND (the node's binary, asked directly) are overridden.
  */
 export function runInstaller(daemonSet: any, configMaps: Objects, seams: InstallerSeams): InstallerRun {
   const pod = daemonSet.spec.template.spec;
@@ -132,6 +135,8 @@ export function runInstaller(daemonSet: any, configMaps: Objects, seams: Install
     HOST_ROOT: seams.hostRoot,
     ARTIFACT_DIR: seams.artifactDir,
     CONTAINERD_RESTART_COMMAND: 'true',
+    NODE_CONTAINERD: seams.containerd,
+    CONTAINERD_VERSION_COMMAND: '"$NODE_CONTAINERD" --version',
     PATH: BUSYBOX_PATH_DIR,
   };
   const result = spawnSync(seams.busybox, ['sh', ...localArgs], { env, encoding: 'utf8', timeout: 60_000 });

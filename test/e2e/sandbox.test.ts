@@ -3,11 +3,13 @@
  * then runs pod sandboxes with.
  *
  * One shoot, three pools: `sandbox` uses `runc-e2e`, a runc-compatible runtime added through the
- * pipeline file's `spec.runtimes` (its artifact is Debian's runc); `gv` uses gVisor and `vm` Kata
+ * pipeline file's `spec.runtimes` (its artifact is Debian's runc, named runc-e2e: a runtime file
+ * never shadows containerd's own runc in the install directory); `gv` uses gVisor and `vm` Kata
  * from the built-in catalog. The rendered installer script runs with the rendered env against a
- * stand-in node root holding a Gardener-like config.toml; Debian's containerd 1.6 runs on that
- * node root's config in private namespaces (test/support/containerd.ts) and is driven through
- * the CRI API, as the kubelet drives it.
+ * stand-in node root holding a Gardener-like config.toml; Debian's containerd runs on that node
+ * root's config in private namespaces (test/support/containerd.ts) and is driven through the CRI
+ * API, as the kubelet drives it. The whole chain runs on containerd 1.6 (a version 2 config,
+ * handlers in config.toml) and on 2.x (a version 3 config, handlers in a drop-in).
  *
  * gVisor's and Kata's shims cannot run here: stand-in shims that fail with a recognizable message
  * prove that each rendered handler resolves to the installed shim.
@@ -34,16 +36,16 @@ const PIPELINE = [
   '  runtimes:',
   '    runc-e2e:',
   '      image: registry.e2e.local/runc:1.1',
-  '      files: [/usr/sbin/runc]',
+  '      files: [/usr/local/bin/runc-e2e]',
   '      architectures: [amd64, arm64]',
   '      classes:',
-  '        - {name: runc-e2e, handler: runc-e2e, runtimeType: io.containerd.runc.v2, options: {BinaryName: "${binaryPath}/runc"}}',
+  '        - {name: runc-e2e, handler: runc-e2e, runtimeType: io.containerd.runc.v2, options: {BinaryName: "${binaryPath}/runc-e2e"}}',
   '',
 ].join('\n');
 
 const SHOOT = shoot('garden-e2e', 'node', [
   { name: 'sandbox', runtimes: [{ type: 'runc-e2e' }] },
-  { name: 'gv', runtimes: [{ type: 'gvisor', providerConfig: { configFlags: { 'net-raw': true } } }] },
+  { name: 'gv', runtimes: [{ type: 'gvisor', providerConfig: { configFlags: { 'net-raw': 'true' } } }] },
   { name: 'vm', runtimes: [{ type: 'kata' }] },
 ]);
 
@@ -58,7 +60,7 @@ if (unavailable && process.env.CI === 'true') {
   console.warn(`SKIPPED test/e2e/sandbox.test.ts: this machine cannot run containers: ${unavailable}`);
   test.skip(`containerd end to end (this machine cannot run containers: ${unavailable})`, () => undefined);
 } else {
-  describe('a rendered installer makes containerd run pod sandboxes with the rendered handlers', () => {
+  describe.each(['1.6', '2.x'])('containerd %s: a rendered installer makes containerd run pod sandboxes with the rendered handlers', (line) => {
     let tools: E2eTools;
     let work: string;
     let hostRoot: string;
@@ -111,7 +113,7 @@ if (unavailable && process.env.CI === 'true') {
         fs.chmodSync(target, 0o755);
       }
       const run = runInstaller(object(objects, `DaemonSet/${daemonSet}`), objects, {
-        hostRoot, artifactDir, scratchDir: work, busybox: tools.busybox,
+        hostRoot, artifactDir, scratchDir: work, busybox: tools.busybox, containerd: tools.containerd,
       });
       if (run.status !== 0) throw new Error(`the rendered installer of ${daemonSet} exited ${run.status}:\n${run.stderr}`);
       return run.stderr;
@@ -123,7 +125,9 @@ if (unavailable && process.env.CI === 'true') {
     });
 
     beforeAll(async () => {
-      tools = ensureE2eTools();
+      tools = ensureE2eTools(line);
+      // eslint-disable-next-line no-console
+      console.log(`e2e on ${tools.version}`);
       ensureCliBuilt();
       work = e2eWorkDir();
       objects = synthesize(path.join(work, 'pipeline'), { 'pipeline.yaml': PIPELINE, 'garden/shoot.yaml': SHOOT }, 'shoots/garden-e2e/node');
@@ -162,8 +166,8 @@ if (unavailable && process.env.CI === 'true') {
       expect(handlerOf(objects, 'kata-clh-vm')).toBe('kata-clh');
       const env = installEnv(object(objects, 'DaemonSet/runc-e2e-sandbox'));
       expect(env.BINARY_PATH).toBe(BINARY_PATH);
-      expect(env.RUNTIME_FILES).toBe('runc');
-      expect(env.RUNTIME_TABLES).toContain(`BinaryName = "${BINARY_PATH}/runc"`);
+      expect(env.RUNTIME_FILES).toBe('runc-e2e');
+      expect(env.RUNTIME_TABLES).toContain(`BinaryName = "${BINARY_PATH}/runc-e2e"`);
     });
 
     test('before the install, containerd has no runtime for any rendered handler', async () => {
@@ -180,8 +184,8 @@ if (unavailable && process.env.CI === 'true') {
 
     test('after the rendered install and a restart, a sandbox with the runc-e2e handler becomes ready', async () => {
       const handler = handlerOf(objects, 'runc-e2e-sandbox');
-      install('runc-e2e-sandbox', { runc: { from: tools.runc } });
-      expect(fs.readFileSync(path.join(hostRoot, BINARY_PATH, 'runc')).equals(fs.readFileSync(tools.runc))).toBe(true);
+      install('runc-e2e-sandbox', { 'runc-e2e': { from: tools.runc } });
+      expect(fs.readFileSync(path.join(hostRoot, BINARY_PATH, 'runc-e2e')).equals(fs.readFileSync(tools.runc))).toBe(true);
 
       await withLog(async () => {
         await node!.restart();

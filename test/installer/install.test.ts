@@ -156,9 +156,9 @@ test('version 3: an imports array that covers conf.d is left alone; one that doe
   expect(parseToml(h2.path(CONFIG_PATH)).imports).toEqual(['/etc/other/*.toml', '/etc/containerd/conf.d/*.toml']);
 });
 
-test('version 4 is treated like version 3', () => {
+test('version 4 on containerd 2.3 (a stand-in version: no 2.3 binary is packaged) is treated like version 3', () => {
   const h = host(fixture('config-v3.toml').replace('version = 3', 'version = 4'));
-  install(gvisorEnv(h));
+  install(gvisorEnv(h, { CONTAINERD_VERSION_COMMAND: 'echo containerd github.com/containerd/containerd/v2 v2.3.0 stand-in' }));
   expect(h.read('/etc/containerd/conf.d/gvisor.toml')).toContain('version = 4\n');
   expect(effectiveConfig(h).plugins['io.containerd.cri.v1.runtime'].containerd.runtimes.runsc.runtime_type)
     .toBe('io.containerd.runsc.v1');

@@ -63,7 +63,7 @@ describe('failures leave config.toml as it was', () => {
     const env = gvisorEnv(h, { CONTAINERD_RESTART_COMMAND: 'echo restart >>"$RESTART_LOG"; [ "$(wc -l <"$RESTART_LOG")" -gt 1 ]' });
     const r = runInstaller(env);
     expect(r.status).toBe(1);
-    expect(fatalLine(r.stderr)).toContain('restarting containerd failed (reason=files-changed,runtime-config-changed,config-changed); restored the previous configuration and restarted containerd with it');
+    expect(fatalLine(r.stderr)).toContain('restarting containerd failed (reason=files-changed,runtime-config-changed,config-changed): CONTAINERD_RESTART_COMMAND exited 1; restored the previous configuration and restarted containerd with it');
     expect(h.read(CONFIG_PATH)).toBe(original);
     expect(h.exists('/etc/containerd/runsc.toml')).toBe(false);
     expect(h.restarts()).toBe(2);

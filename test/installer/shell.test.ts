@@ -1,5 +1,7 @@
 /** install.sh is POSIX sh: clean under shellcheck, and it behaves the same under dash and busybox. */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { debianToolEnv, shellcheckBinary } from '../support/debian';
 import {
   CONFIG_PATH, Host, Shell, INSTALL_SCRIPT, containerd1Config, gvisorEnv, install, makeHost, removeHost,
@@ -15,7 +17,7 @@ test('shellcheck -s sh reports nothing', () => {
 });
 
 test('the script starts with #!/bin/sh and set -eu', () => {
-  const text = require('fs').readFileSync(INSTALL_SCRIPT, 'utf8') as string;
+  const text = fs.readFileSync(INSTALL_SCRIPT, 'utf8');
   expect(text.startsWith('#!/bin/sh\n')).toBe(true);
   expect(text).toMatch(/^set -eu$/m);
 });
@@ -68,8 +70,9 @@ describe('detect_config_version reads the top-level version key only', () => {
   ])('%s', (_name, config, version) => {
     const h = makeHost(config);
     hosts.push(h);
-    const r = runInstaller(gvisorEnv(h));
-    expect(r.stderr).toContain(`action=detect config=/etc/containerd/config.toml version=${version} `);
+    // a stand-in for containerd 2.3, which reads every version: only the file's version is under test
+    const r = runInstaller(gvisorEnv(h, { CONTAINERD_VERSION_COMMAND: 'echo containerd github.com/containerd/containerd/v2 v2.3.0 stand-in' }));
+    expect(r.stderr).toContain(` config=/etc/containerd/config.toml version=${version} `);
   });
 
   test.each([
@@ -81,5 +84,32 @@ describe('detect_config_version reads the top-level version key only', () => {
     const r = runInstaller(gvisorEnv(h));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(message);
+  });
+});
+
+describe('install.sh finds toml.awk next to itself', () => {
+  test('run by a relative path from another directory, and by its bare name from its own', () => {
+    const h = makeHost(containerd1Config());
+    hosts.push(h);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...gvisorEnv(h) };
+    const dir = path.dirname(INSTALL_SCRIPT);
+    const relative = path.relative(h.dir, INSTALL_SCRIPT);
+    const fromElsewhere = spawnSync('/usr/bin/dash', [relative], { cwd: h.dir, env, encoding: 'utf8' });
+    expect(fromElsewhere.stderr).toContain('action=restart');
+    expect(fromElsewhere.status).toBe(0);
+    const bare = spawnSync('/usr/bin/dash', ['install.sh', 'verify'], { cwd: dir, env, encoding: 'utf8' });
+    expect(bare.stderr).toContain('action=verify result=ok');
+  });
+
+  test('a script without its parser refuses with one line and changes nothing', () => {
+    const h = makeHost(containerd1Config());
+    hosts.push(h);
+    const lone = path.join(h.dir, 'install.sh');
+    fs.copyFileSync(INSTALL_SCRIPT, lone);
+    const before = snapshot(h.root);
+    const r = spawnSync('/usr/bin/dash', [lone], { env: { PATH: process.env.PATH, ...gvisorEnv(h) }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`[FATAL] runtime=gvisor pool=sandbox the TOML parser ${h.dir}/toml.awk is missing: toml.awk ships next to install.sh\n`);
+    expect(snapshot(h.root)).toEqual(before);
   });
 });

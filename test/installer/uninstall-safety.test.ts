@@ -41,7 +41,7 @@ describe('failures midway leave config.toml byte-identical or restored', () => {
     const env = gvisorEnv(h, { CONTAINERD_RESTART_COMMAND: 'echo restart >>"$RESTART_LOG"; [ "$(wc -l <"$RESTART_LOG")" -gt 2 ]' });
     const r = runInstaller(env, { mode: 'uninstall' });
     expect(r.status).toBe(1);
-    expect(fatalLine(r.stderr)).toBe('[FATAL] runtime=gvisor pool=sandbox restarting containerd failed (reason=runtime-config-removed,config-changed); restored the previous configuration and restarted containerd with it');
+    expect(fatalLine(r.stderr)).toBe('[FATAL] runtime=gvisor pool=sandbox restarting containerd failed (reason=runtime-config-removed,config-changed): CONTAINERD_RESTART_COMMAND exited 1; restored the previous configuration and restarted containerd with it');
     expect(h.read(CONFIG_PATH)).toBe(installed);
     expect(h.exists('/etc/containerd/runsc.toml')).toBe(true);
     for (const name of ['runsc', 'containerd-shim-runsc-v1']) expect(h.exists(`${BINARY_PATH}/${name}`)).toBe(true);
@@ -61,7 +61,7 @@ describe('failures midway leave config.toml byte-identical or restored', () => {
     const before = snapshot(h.path('/etc/containerd'));
     const r = runInstaller(gvisorEnv(h, { CONTAINERD_RESTART_COMMAND: 'exit 3' }), { mode: 'uninstall' });
     expect(r.status).toBe(1);
-    expect(fatalLine(r.stderr)).toContain('restarting containerd failed (reason=dropin-removed,runtime-config-removed,config-changed)');
+    expect(fatalLine(r.stderr)).toContain('restarting containerd failed (reason=dropin-removed,runtime-config-removed,config-changed): CONTAINERD_RESTART_COMMAND exited 3;');
     const content = (s: Record<string, string>): Record<string, string> =>
       Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.replace(/ ino=\d+ mtime=[\d.]+/, '')]));
     expect(content(snapshot(h.path('/etc/containerd')))).toEqual(content(before));

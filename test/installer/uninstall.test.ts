@@ -248,7 +248,7 @@ describe('a second run changes nothing', () => {
     uninstall(gvisorEnv(h));
     expect(h.restarts()).toBe(0);
     // only the node lock appeared
-    expect(Object.keys(snapshot(h.root)).filter((k) => !(k in before))).toEqual(['run', 'run/shoot-runtimes', 'run/shoot-runtimes/containerd.lock']);
+    expect(Object.keys(snapshot(h.root)).filter((k) => !(k in before))).toEqual(['run', 'run/shoot-runtimes', 'run/shoot-runtimes/containerd.lock', 'run/shoot-runtimes/containerd.version']);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * A private containerd for the end-to-end tests: Debian's containerd 1.6 (unpacked, never
+ * A private containerd for the end-to-end tests: one of Debian's containerd lines (unpacked, never
  * installed) serving the CRI API on a socket in a temp directory, on the config.toml of a
  * stand-in node root.
  *
@@ -20,19 +20,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CriClient } from './cri/client';
-import { DEBIAN_ROOT, busyboxBinary, containerdBinary, ensureDebianTools } from './debian';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** Where the packages debian.ts does not fetch (runc) are downloaded and unpacked. */
-export const E2E_CACHE_DIR = path.join(REPO_ROOT, '.cache', 'debian-e2e');
+import { busyboxBinary, containerdOf, ensureDebianTools, runcBinary } from './debian';
 
 /** The node directories shadowed by private overlays inside the namespace. */
 const OVERLAID = ['/etc', '/var', '/opt', '/run'];
 
 export interface E2eTools {
-  /** containerd 1.6. */
+  /** containerd of the line under test. */
   readonly containerd: string;
+  /** What it prints for `containerd --version`. */
+  readonly version: string;
   /** containerd's client, for image imports. */
   readonly ctr: string;
   /** The directory holding containerd and its runc shim (on containerd's PATH). */
@@ -52,56 +49,23 @@ function sh(cmd: string, args: readonly string[], options: { cwd?: string; timeo
   return result.stdout;
 }
 
-/**
- * One Debian package unpacked under E2E_CACHE_DIR/<name> (downloaded with `apt-get download`,
- * after `apt-get update` when the first attempt fails); returns the unpacked root. Concurrent
- * callers each unpack into a temp dir and rename it: the first rename wins.
- */
-export function debianPackage(name: string, provides: string): string {
-  const root = path.join(E2E_CACHE_DIR, name);
-  if (fs.existsSync(path.join(root, provides))) return root;
-  fs.mkdirSync(E2E_CACHE_DIR, { recursive: true });
-  const work = fs.mkdtempSync(path.join(E2E_CACHE_DIR, `.${name}-`));
-  try {
-    try {
-      sh('apt-get', ['download', name], { cwd: work });
-    } catch {
-      sh('apt-get', ['update'], { cwd: work, timeout: 300_000 });
-      sh('apt-get', ['download', name], { cwd: work });
-    }
-    const debs = fs.readdirSync(work).filter((f) => f.endsWith('.deb'));
-    if (debs.length !== 1) throw new Error(`apt-get download ${name} gave ${debs.length} .deb files`);
-    sh('dpkg', ['-x', path.join(work, debs[0]), path.join(work, 'root')]);
-    if (!fs.existsSync(path.join(work, 'root', provides))) throw new Error(`Debian package ${name} has no ${provides}`);
-    fs.rmSync(root, { recursive: true, force: true });
-    try {
-      fs.renameSync(path.join(work, 'root'), root);
-    } catch (error) {
-      if (!fs.existsSync(path.join(root, provides))) throw error;
-    }
-    return root;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/** Fetches (once) everything the end-to-end tests run: containerd, ctr, runc, busybox. */
-export function ensureE2eTools(): E2eTools {
+/** Fetches (once) everything the end-to-end tests run: containerd of a line, ctr, runc, busybox. */
+export function ensureE2eTools(line = '1.6'): E2eTools {
   ensureDebianTools();
-  const runcRoot = debianPackage('runc', 'usr/sbin/runc');
-  const containerd = containerdBinary();
+  const c = containerdOf(line);
   const tools: E2eTools = {
-    containerd,
-    ctr: path.join(DEBIAN_ROOT, 'usr', 'bin', 'ctr'),
-    containerdBinDir: path.dirname(containerd),
-    runc: path.join(runcRoot, 'usr', 'sbin', 'runc'),
+    containerd: c.containerd,
+    version: c.version,
+    ctr: c.ctr,
+    containerdBinDir: c.binDir,
+    runc: runcBinary(),
     busybox: busyboxBinary(),
   };
   for (const [what, file] of Object.entries(tools)) {
-    if (!fs.existsSync(file)) throw new Error(`e2e tool ${what} is missing: ${file}`);
+    if (what !== 'version' && !fs.existsSync(file)) throw new Error(`e2e tool ${what} is missing: ${file}`);
   }
   if (!fs.existsSync(path.join(tools.containerdBinDir, 'containerd-shim-runc-v2'))) {
-    throw new Error(`containerd-shim-runc-v2 is not next to ${containerd}`);
+    throw new Error(`containerd-shim-runc-v2 is not next to ${c.containerd}`);
   }
   return tools;
 }
@@ -153,16 +117,19 @@ function cgroupHierarchies(): string[] {
 }
 
 /**
- * A Gardener-like containerd 1.6 config.toml (version 2): the full `containerd config default`
- * with the conf.d import gardener-node-agent writes, plus what this sandboxed machine needs:
- * `restrict_oom_score_adj = true` and the locally imported `sandboxImage` as `sandbox_image`.
+ * A Gardener-like config.toml for the line under test: its full `containerd config default`
+ * (version 2 on 1.x, version 3 on 2.x) with the conf.d import gardener-node-agent writes, plus
+ * what this sandboxed machine needs: `restrict_oom_score_adj = true` and the locally imported
+ * `sandboxImage` as the pause image (`sandbox_image` on 1.x, `pinned_images.sandbox` on 2.x).
  */
 export function nodeContainerdConfig(tools: E2eTools, sandboxImage: string): string {
   const defaults = sh(tools.containerd, ['config', 'default']);
   const replacements: [RegExp, string][] = [
     [/^imports = \[\]$/m, 'imports = ["/etc/containerd/conf.d/*.toml"]'],
     [/^(\s*)restrict_oom_score_adj = false$/m, '$1restrict_oom_score_adj = true'],
-    [/^(\s*)sandbox_image = "[^"]*"$/m, `$1sandbox_image = "${sandboxImage}"`],
+    /^version = 3$/m.test(defaults)
+      ? [/^(\s*)sandbox = '[^']*'$/m, `$1sandbox = '${sandboxImage}'`]
+      : [/^(\s*)sandbox_image = "[^"]*"$/m, `$1sandbox_image = "${sandboxImage}"`],
   ];
   let config = defaults;
   for (const [pattern, replacement] of replacements) {

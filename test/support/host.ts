@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BUSYBOX_PATH_DIR, busyboxBinary, containerdBinary } from './debian';
+import { BUSYBOX_PATH_DIR, busyboxBinary, containerdBinary, containerdOf } from './debian';
 
 export const INSTALL_SCRIPT = path.resolve(__dirname, '..', '..', 'src', 'installer', 'install.sh');
 const TOML_TOOL = path.resolve(__dirname, '..', 'installer', 'fixtures', 'toml_tool.py');
@@ -34,10 +34,20 @@ export interface Host {
   exists(hostPath: string): boolean;
   /** How many times the restart command ran. */
   restarts(): number;
+  /** The containerd line the node runs (CONTAINERD_VERSION_COMMAND asks its real binary). */
+  readonly line: string;
+}
+
+/**
+ * The line a node with this config.toml runs unless a test says otherwise: 2.x for a version 3
+ * or 4 file (which only 2.x reads), else 1.6.
+ */
+function defaultLine(config?: string): string {
+  return config !== undefined && /^\s*version\s*=\s*[34]\b/m.test(config) ? '2.x' : '1.6';
 }
 
 /** A host root with the given config.toml (omitted: none) and an empty artifact dir. */
-export function makeHost(config?: string): Host {
+export function makeHost(config?: string, line = defaultLine(config)): Host {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoot-runtimes-installer-'));
   const root = path.join(dir, 'host');
   const artifacts = path.join(dir, 'artifacts');
@@ -57,17 +67,18 @@ export function makeHost(config?: string): Host {
     },
     exists: (p) => fs.existsSync(path.join(root, p)),
     restarts: () => (fs.existsSync(restartLog) ? fs.readFileSync(restartLog, 'utf8').split('\n').filter((l) => l !== '').length : 0),
+    line,
   };
   if (config !== undefined) host.write(CONFIG_PATH, config);
   return host;
 }
 
 /** A `makeHost` for one test file: every host it makes is removed after the file's tests. */
-export function hostsRemovedAfterAll(): (config?: string) => Host {
+export function hostsRemovedAfterAll(): (config?: string, line?: string) => Host {
   const hosts: Host[] = [];
   afterAll(() => hosts.forEach(removeHost));
-  return (config) => {
-    const h = makeHost(config);
+  return (config, line) => {
+    const h = makeHost(config, line);
     hosts.push(h);
     return h;
   };
@@ -88,7 +99,13 @@ function baseEnv(host: Host): Record<string, string> {
     RESTART_LOG: host.restartLog,
     // data reaches the command through the environment, never through its text
     CONTAINERD_RESTART_COMMAND: 'echo restart >>"$RESTART_LOG"',
+    ...versionSeam(host),
   };
+}
+
+/** CONTAINERD_VERSION_COMMAND for a stand-in host: the real containerd of the host's line answers. */
+export function versionSeam(host: Host): Record<string, string> {
+  return { NODE_CONTAINERD: containerdOf(host.line).containerd, CONTAINERD_VERSION_COMMAND: '"$NODE_CONTAINERD" --version' };
 }
 
 export const GVISOR_TABLES = [
@@ -171,7 +188,7 @@ function command(options: RunOptions, env: Record<string, string>): { file: stri
 /** Runs install.sh (dash unless told otherwise) with exactly the given environment. */
 export function runInstaller(env: Record<string, string>, options: RunOptions = {}): RunResult {
   const c = command(options, env);
-  const r = spawnSync(c.file, c.args, { env: c.env, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(c.file, c.args, { env: c.env, encoding: 'utf8', timeout: 60000, maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -252,6 +269,47 @@ export function containerdDump(file: string): any {
   } finally {
     fs.rmSync(out);
   }
+}
+
+export interface Dump {
+  /** The effective config, parsed. */
+  readonly config: any;
+  /** What containerd logged while reading it (warnings such as "Ignoring unknown key"). */
+  readonly log: string;
+}
+
+/**
+ * `containerd config dump` of the host's config.toml by the real containerd of `line`, with
+ * imports resolved in the stand-in root: it runs in a private mount namespace (`unshare -m`)
+ * where the host root's /etc is bind-mounted over /etc. Throws with containerd's output when it
+ * cannot read the config.
+ */
+export function lineDump(host: Host, line = host.line): Dump {
+  const binary = containerdOf(line).containerd;
+  const script = 'mount --bind "$1/etc" /etc && exec "$2" --config /etc/containerd/config.toml config dump';
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', host.root, binary], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0 || !/^version = /m.test(r.stdout)) {
+    throw new Error(`containerd ${line} cannot read ${host.path(CONFIG_PATH)} (exit ${r.status}):\n${r.stderr}${r.stdout.slice(0, 500)}`);
+  }
+  const out = path.join(host.dir, `.dump-${process.pid}.toml`);
+  fs.writeFileSync(out, r.stdout);
+  try {
+    return { config: parseToml(out), log: r.stderr };
+  } finally {
+    fs.rmSync(out);
+  }
+}
+
+/** The CRI runtimes table of a dump, whichever layout the line uses. */
+export function dumpRuntimes(dump: any): Record<string, any> {
+  const cri = dump.plugins['io.containerd.cri.v1.runtime'] ?? dump.plugins['io.containerd.grpc.v1.cri'];
+  return cri.containerd.runtimes;
+}
+
+/** The pod sandbox (pause) image of a dump, whichever layout the line uses. */
+export function dumpSandboxImage(dump: any): string {
+  const images = dump.plugins['io.containerd.cri.v1.images'];
+  return images ? images.pinned_images.sandbox : dump.plugins['io.containerd.grpc.v1.cri'].sandbox_image;
 }
 
 let defaultConfig: string | undefined;

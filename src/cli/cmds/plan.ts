@@ -1,11 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandModule } from 'yargs';
-import { STATE_DIR } from '../../output/ownership';
-import { previousStateReader } from '../../output/state';
+import { compareStrings, shootKey } from '../../model/container-runtime';
+import { STATE_DIR, StateError, readRecords } from '../../output/ownership';
+import { exceedsGuard, shootsIn } from '../../output/removal';
+import { readShootStates } from '../../output/state';
+import { OutputTree } from '../../output/tree';
 import { prepareRun } from '../../pipeline/run';
-import { inShard } from '../../pipeline/shard';
-import { PlanRow, planRowJson, planRows } from '../../plan';
+import { inShard, shardName } from '../../pipeline/shard';
+import { PlanRow, REMOVAL_NOTE, planRowJson, planRows } from '../../plan';
 import { Column, FORMAT_OPTION, Format, TableOptions, colorEnabled, formatJson, formatTable, printSummary } from '../format';
 import { RunArguments, resolveRunOptions } from '../run-options';
 
@@ -34,6 +37,11 @@ export function formatPlanTable(rows: readonly PlanRow[], options: TableOptions)
   ]), options);
 }
 
+/** A shoot the output holds that the inputs no longer have: synth removes it. */
+function removalRow(shoot: string): PlanRow {
+  return { shoot, pool: null, runtime: null, catalogType: null, classes: [], shootClasses: [], installer: null, notes: [REMOVAL_NOTE] };
+}
+
 export const planCommand: CommandModule<{}, PlanArguments> = {
   command: 'plan',
   describe: 'Show, per shoot and pool, the RuntimeClasses and installers synth would render; never writes',
@@ -46,17 +54,25 @@ export const planCommand: CommandModule<{}, PlanArguments> = {
     const options = resolveRunOptions(args, false);
     const { shard } = options;
     const prepared = prepareRun(options);
-    // With an output directory that synth wrote, the plan also shows pending installs and uninstalls.
-    const hasOutput = fs.existsSync(path.join(options.outDir, STATE_DIR));
-    const rows = planRows(shard ? prepared.shoots.filter((s) => inShard(shard, s.shoot)) : prepared.shoots, {
-      previousState: hasOutput ? previousStateReader(options.outDir) : undefined,
-    });
+    const shoots = shard ? prepared.shoots.filter((s) => inShard(shard, s.shoot)) : prepared.shoots;
+    // With an output directory that synth wrote, the plan also shows pending installs and
+    // uninstalls, and the shoots a synth would remove.
+    const output = fs.existsSync(path.join(options.outDir, STATE_DIR)) ? OutputTree.open(options.outDir, false) : undefined;
+    const { states, problems } = readShootStates(output, shoots.map((s) => s.shoot));
+    if (problems.length > 0) throw new StateError(problems);
+    const held = output ? shootsIn(readRecords(output, shard && shardName(shard)).owned.keys()) : [];
+    const planned = new Set(shoots.map((s) => shootKey(s.shoot)));
+    const removed = held.filter((key) => !planned.has(key));
+    const rows = [...planRows(shoots, { previousState: output ? (s) => states.get(shootKey(s)) : undefined }), ...removed.map(removalRow)]
+      .sort((a, b) => compareStrings(a.shoot, b.shoot) || compareStrings(a.pool ?? '', b.pool ?? '') || compareStrings(a.runtime ?? '', b.runtime ?? ''));
     process.stdout.write(args.format === 'json'
       ? formatJson(rows.map(planRowJson))
       : formatPlanTable(rows, { color: colorEnabled() }));
     const runtimes = rows.filter((r) => r.runtime !== null);
     printSummary(`plan: ${new Set(rows.map((r) => r.shoot)).size} shoots, `
       + `${new Set(runtimes.map((r) => `${r.shoot}/${r.pool}`)).size} pools, ${runtimes.length} runtimes; `
-      + `${prepared.summary.skippedDocuments} documents skipped; nothing written${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`);
+      + `${prepared.summary.skippedDocuments} documents skipped`
+      + `${removed.length ? `; ${removed.length} of ${held.length} shoots would be removed${exceedsGuard(removed.length, held.length) && !options.allowRemoval ? ' (synth refuses without --allow-removal)' : ''}` : ''}`
+      + `; nothing written${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`);
   },
 };

@@ -1,39 +1,111 @@
 import { CommandModule } from 'yargs';
 import { Fingerprints } from '../../output/fingerprints';
-import { UninstallRuns, previousStateReader } from '../../output/state';
+import { OutputLock } from '../../output/lock';
+import { StateError, readRecords } from '../../output/ownership';
+import { UninstallRuns, readShootStates } from '../../output/state';
+import { OutputTree, shootOfPath } from '../../output/tree';
 import { writeTree } from '../../output/write';
-import { prepareRun, renderRun, summarize } from '../../pipeline/run';
+import { FailedShoot, PreparedRun, prepareRun, renderRun, summarize } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
+import { ShootRef, shootKey } from '../../model/container-runtime';
 import { printSummary } from '../format';
 import { Progress } from '../progress';
 import { RunArguments, RunOptions, resolveRunOptions } from '../run-options';
 
-export const synthCommand: CommandModule<{}, RunArguments> = {
+export interface SynthArguments extends RunArguments {
+  readonly 'keep-going'?: boolean;
+  readonly 'allow-removal'?: boolean;
+}
+
+/** Some shoots kept their last output (`--keep-going`): the CLI prints their problems and exits 3. */
+export class KeptOutput extends Error {
+  constructor(public readonly failed: readonly FailedShoot[], public readonly command: string) {
+    super(`${failed.length} shoot(s) kept their last output`);
+    this.name = 'KeptOutput';
+  }
+}
+
+export const KEEP_GOING_OPTION = {
+  type: 'boolean',
+  describe: 'Render every shoot whose input is valid; a shoot with input problems keeps its last output (exit 3)',
+} as const;
+
+export const synthCommand: CommandModule<{}, SynthArguments> = {
   command: 'synth',
   describe: 'Render the manifests of every shoot into the output directory',
   builder: (yargs) => yargs
+    .option('keep-going', KEEP_GOING_OPTION)
+    .option('allow-removal', { type: 'boolean', describe: 'Let the run remove every shoot of the output, or more than 10% of them' })
     .example('$0 synth --config examples/pipeline.yaml', 'render the example garden into dist/')
     .example('$0 synth --input garden/ --out gitops/', 'render every Shoot under garden/ into gitops/')
-    .example('$0 synth --config pipeline.yaml --shard 2/4', 'render the second of four shares of the fleet (a CI matrix job)'),
-  handler: (args) => synthesize(resolveRunOptions(args), 'synth', false),
+    .example('$0 synth --config pipeline.yaml --shard 2/4', 'render the second of four shares of the fleet (a CI matrix job)')
+    .example('$0 synth --config pipeline.yaml --keep-going', 'render what is valid; shoots with problems keep their output (exit 3)') as never,
+  handler: (args) => synthesize(resolveRunOptions(args), 'synth', false, { keepGoing: args['keep-going'] === true }),
 };
 
+/** What the output directory says before a run: its records, and each selected shoot's state. */
+export interface OutputState {
+  readonly records: ReturnType<typeof readRecords>;
+  readonly states: ReturnType<typeof readShootStates>['states'];
+  /** The shoots whose input or state has problems (with `keepGoing`; else those throw). */
+  readonly failed: readonly FailedShoot[];
+}
+
 /**
- * Renders and writes the tree. Pending uninstalls are retired when `retireAll` is set (the retire
- * command) or when they have been rendered in `retireAfterRuns` synth runs.
+ * Reads the output directory's records and the selected shoots' states. A problem with a shoot's
+ * state belongs to that shoot: with `keepGoing` it joins the run's failed shoots.
  */
-export function synthesize(options: RunOptions, label: string, retireAll: boolean): void {
-  const prepared = prepareRun(options);
+export function readOutputState(tree: OutputTree, prepared: PreparedRun, options: RunOptions, keepGoing: boolean): OutputState {
+  const { shard } = options;
+  const records = readRecords(tree, shard && shardName(shard));
+  const selected = prepared.shoots.filter((s) => !shard || inShard(shard, s.shoot)).map((s) => s.shoot);
+  const { states, problems } = readShootStates(tree, selected);
+  if (problems.length > 0 && !keepGoing) throw new StateError(problems);
+  const failed = new Map(prepared.failed.filter((f) => !shard || inShard(shard, f.shoot)).map((f) => [shootKey(f.shoot), f]));
+  for (const d of problems) {
+    const previous = failed.get(d.shoot!);
+    failed.set(d.shoot!, { shoot: previous?.shoot ?? selected.find((s) => shootKey(s) === d.shoot)!, diagnostics: [...previous?.diagnostics ?? [], d] });
+  }
+  return { records, states, failed: [...failed.values()].sort((a, b) => (shootKey(a.shoot) < shootKey(b.shoot) ? -1 : 1)) };
+}
+
+/** Every output path of the failed shoots: kept exactly as it is. */
+export function keptPaths(failed: readonly FailedShoot[]): (rel: string) => boolean {
+  const keys = new Set(failed.map((f) => shootKey(f.shoot)));
+  return (rel) => keys.has(shootOfPath(rel) ?? '');
+}
+
+/**
+ * Renders and writes the tree, holding the output directory's lock. Pending uninstalls are
+ * retired when `retireAll` is set (the retire command) or when they have been rendered in
+ * `retireAfterRuns` synth runs.
+ */
+export function synthesize(options: RunOptions, label: string, retireAll: boolean, mode: { keepGoing?: boolean } = {}): void {
+  const keepGoing = mode.keepGoing === true;
+  const prepared = prepareRun(options, { keepGoing });
+  const tree = OutputTree.open(options.outDir, true);
+  const lock = OutputLock.acquire(tree);
+  try {
+    write(tree, prepared, options, label, retireAll, keepGoing);
+  } finally {
+    lock.release();
+  }
+}
+
+function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, label: string, retireAll: boolean, keepGoing: boolean): void {
   const { shard, retireAfterRuns } = options;
   const shardLabel = shard && shardName(shard);
-  const runs = new UninstallRuns(options.outDir, shardLabel);
-  const fingerprints = new Fingerprints(options.outDir, shardLabel);
+  const output = readOutputState(tree, prepared, options, keepGoing);
+  const failedKeys = new Set(output.failed.map((f) => shootKey(f.shoot)));
+  const rendering: PreparedRun = { ...prepared, shoots: prepared.shoots.filter((s) => !failedKeys.has(shootKey(s.shoot))) };
+  const runs = new UninstallRuns(tree, shardLabel);
+  const fingerprints = new Fingerprints(tree, shardLabel);
   let retired = 0;
   const progress = new Progress(`${label}:`);
-  const files = renderRun(prepared, {
+  const files = renderRun(rendering, {
     select: shard ? (s) => inShard(shard, s) : undefined,
     shard: shardLabel,
-    previousState: previousStateReader(options.outDir),
+    previousState: (s) => output.states.get(shootKey(s)),
     retire: (s, r) => {
       const now = retireAll || (retireAfterRuns !== undefined && runs.runs(s, r) >= retireAfterRuns);
       if (now) retired++;
@@ -44,20 +116,33 @@ export function synthesize(options: RunOptions, label: string, retireAll: boolea
     reuse: (key, fingerprint) => fingerprints.reuse(key, fingerprint),
     onShootFiles: (key, fingerprint, shootFiles) => fingerprints.record(key, fingerprint, shootFiles),
     onShoot: (done, total) => progress.update(done, total),
+    kept: keptWithOutput(output),
   });
   let result;
   try {
-    result = writeTree(options.outDir, files, shardLabel);
+    result = writeTree(tree, files, { shard: shardLabel, records: output.records, kept: keptPaths(output.failed), allowRemoval: options.allowRemoval });
   } finally {
     progress.done();
   }
+  for (const f of output.failed) {
+    runs.keep(f.shoot);
+    fingerprints.keep(shootKey(f.shoot));
+  }
   runs.save();
   fingerprints.save();
-  const summary = shard ? summarize(prepared.shoots.filter((s) => inShard(shard, s.shoot)), prepared.summary.skippedDocuments) : prepared.summary;
+  const summary = summarize(rendering.shoots.filter((s) => !shard || inShard(shard, s.shoot)), prepared.summary.skippedDocuments);
   printSummary(
     `${label}: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
     + `${result.written} files written, ${result.unchanged} unchanged, ${result.removed} removed; `
     + `${summary.skippedDocuments} documents skipped${retired ? `; ${retired} uninstalls retired` : ''}`
+    + `${result.removedShoots.length ? `; ${result.removedShoots.length} shoots removed` : ''}`
+    + `${output.failed.length ? `; ${output.failed.length} shoots kept their last output` : ''}`
     + `${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`,
   );
+  if (output.failed.length > 0) throw new KeptOutput(output.failed, label);
+}
+
+/** The failed shoots that the output already holds: fleet-wide objects keep listing them. */
+export function keptWithOutput(output: OutputState): ShootRef[] {
+  return output.failed.map((f) => f.shoot).filter((s) => output.records.owned.has(`shoots/${s.projectNamespace}/${s.name}/kustomization.yaml`));
 }

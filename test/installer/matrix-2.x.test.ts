@@ -1,0 +1,4 @@
+/** The version matrix on containerd 2.x (see matrix.ts). */
+import { describeLine } from './matrix';
+
+describeLine('2.x');
