@@ -45,7 +45,7 @@ test('the issue\'s exploit: a state entry with an empty selector, binaryPath /et
     noStackTrace(result.stderr);
     const file = path.join(out, STATE);
     expect(result.stderr).toMatch(new RegExp(`${file}:\\d+: installed\\[1\\]\\.nodeSelector: must select the pool's nodes`));
-    expect(result.stderr).toContain('installed[1].env.CONTAINERD_RESTART_COMMAND: is not a variable shoot-runtimes renders');
+    expect(result.stderr).toContain('installed[1].env.CONTAINERD_RESTART_COMMAND: is not a variable shoot-runtimes sets');
     expect(result.stderr).toContain('problem(s) in the output directory\'s state (.shoot-runtimes/); nothing was written');
   }
   // Nothing rendered from it: the tree is as it was, and no uninstaller for "evil" exists.
@@ -87,13 +87,13 @@ describe('a state entry is what the tool could have written', () => {
     ['HOST_ROOT', (e: any) => { e.env.HOST_ROOT = '/'; }, 'env.HOST_ROOT: is not a variable'],
     ['an empty selector', (e: any) => { e.nodeSelector = {}; }, 'nodeSelector: must select the pool\'s nodes'],
     ['another pool\'s selector', (e: any) => { e.nodeSelector = poolSelector('system'); }, 'nodeSelector: must select the pool\'s nodes'],
-    ['binaryPath /', (e: any) => { e.binaryPath = '/'; e.env.BINARY_PATH = '/'; }, 'binaryPath: binaryPath "/" must be'],
-    ['binaryPath with ..', (e: any) => { e.binaryPath = '/var/../etc'; e.env.BINARY_PATH = '/var/../etc'; }, 'binaryPath: binaryPath "/var/../etc" must be'],
-    ['an env binaryPath other than the entry\'s', (e: any) => { e.env.BINARY_PATH = '/etc'; }, 'env.BINARY_PATH: must be "/var/bin/containerruntimes"'],
-    ['a file path', (e: any) => { e.env.RUNTIME_FILES = '../../etc/passwd'; }, 'env.RUNTIME_FILES: "../../etc/passwd" is not a file name'],
-    ['runc as a file', (e: any) => { e.env.RUNTIME_FILES = 'runc'; }, 'env.RUNTIME_FILES: "runc" would shadow containerd\'s own binaries'],
-    ['runc as a handler', (e: any) => { e.env.RUNTIME_HANDLERS = 'runc'; }, 'env.RUNTIME_HANDLERS: "runc" is the node\'s default runtime'],
-    ['containerd\'s config as the runtime config', (e: any) => { e.env.RUNTIME_CONFIG_PATH = '/etc/containerd/config.toml'; }, 'env.RUNTIME_CONFIG_PATH: must not be containerd\'s config.toml'],
+    ['binaryPath /', (e: any) => { e.binaryPath = '/'; e.env.BINARY_PATH = '/'; }, 'binaryPath: binaryPath "/" is the root or an ancestor of system directories'],
+    ['binaryPath with ..', (e: any) => { e.binaryPath = '/var/../etc'; e.env.BINARY_PATH = '/var/../etc'; }, 'binaryPath: binaryPath "/var/../etc"'],
+    ['an env binaryPath other than the entry\'s', (e: any) => { e.env.BINARY_PATH = '/etc'; }, 'env.BINARY_PATH: "/etc" is /etc, a system directory'],
+    ['a file path', (e: any) => { e.env.RUNTIME_FILES = '../../etc/passwd'; }, 'env.RUNTIME_FILES: file name "../../etc/passwd" must be letters, digits'],
+    ['runc as a file', (e: any) => { e.env.RUNTIME_FILES = 'runc'; }, 'env.RUNTIME_FILES: file name "runc" would replace containerd\'s own binary'],
+    ['runc as a handler', (e: any) => { e.env.RUNTIME_HANDLERS = 'runc'; }, 'env.RUNTIME_HANDLERS: handler "runc" is the node\'s default runtime'],
+    ['containerd\'s config as the runtime config', (e: any) => { e.env.RUNTIME_CONFIG_PATH = '/etc/containerd/config.toml'; }, 'env.RUNTIME_CONFIG_PATH: "/etc/containerd/config.toml" is containerd\'s own config.toml'],
     ['a pool that is not a DNS label', (e: any) => { e.pool = 'Sand Box'; }, 'pool: worker pool name "Sand Box" must be a DNS label'],
     ['an unknown field', (e: any) => { e.hostPID = true; }, 'hostPID: unknown field'],
     ['a taint of the wrong form', (e: any) => { e.taints = [{ key: 'a b', effect: 'NoSchedule' }]; }, 'taints[0].key: must be a taint key'],

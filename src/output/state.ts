@@ -1,10 +1,9 @@
-import * as path from 'path';
 import { Diagnostic, DiagnosticCollector } from '../diagnostics';
-import { INSTALLER_ENV_KEYS } from '../installer/environment';
 import { LEGACY_POOL_LABEL, POOL_LABEL, ShootRef, Taint, shootKey } from '../model/container-runtime';
 import { InstalledRuntime, ShootState, runtimeKey, stateFilePath } from '../model/installed-state';
 import { nodeTargetProblems } from '../validate/input';
-import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../validate/names';
+import { installerEnvironmentProblems } from '../validate/installer-environment';
+import { DNS_LABEL, labelValueProblem, qualifiedNameProblem } from '../validate/names';
 import { StateError, StateReport, isPlainObject, readStateJson, stateReporter } from './ownership';
 import { OutputTree, STATE_DIR } from './tree';
 
@@ -21,12 +20,6 @@ import { OutputTree, STATE_DIR } from './tree';
 
 const TAINT_EFFECTS: readonly Taint['effect'][] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const ENTRY_KEYS = ['name', 'type', 'pool', 'binaryPath', 'nodeSelector', 'taints', 'env'];
-/** A file name the installer copies into binaryPath (install.sh's is_safe_basename). */
-const FILE_NAME = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
-/** containerd's own binaries: a runtime file of that name would shadow them. */
-const SHADOWED = /^(runc|containerd|ctr|containerd-shim|containerd-shim-runc-.*)$/;
-const CONFIG_PATH = /^(\/[A-Za-z0-9._+-]+)+$/;
-const MAX_CONFIG_CONTENT = 1024 * 1024;
 
 /** The advice for a state file that is not JSON. */
 const STATE_ADVICE = 'it belongs to shoot-runtimes and is committed with the output: restore it from version control';
@@ -93,8 +86,9 @@ export function parseInstalledRuntime(raw: unknown, report: StateReport): Instal
   const nodeSelector = parseNodeSelector(raw.nodeSelector, target.pool, flag);
   const taints = raw.taints === undefined ? undefined : parseTaints(raw.taints, flag);
   // The same rules as fresh input (src/validate/input.ts): names, the host directory rule, labels, taints.
-  if (nodeSelector) {
-    for (const p of nodeTargetProblems({ ...target, nodeSelector, ...(taints ? { taints } : {}) })) flag(p.field, p.message);
+  // (a selector already refused above is not reported twice)
+  for (const p of nodeTargetProblems({ ...target, nodeSelector: nodeSelector ?? {}, ...(taints ? { taints } : {}) })) {
+    if (nodeSelector || p.field !== 'nodeSelector') flag(p.field, p.message);
   }
   const env = parseEnvironment(raw.env, target, flag);
   if (bad || !nodeSelector || !env) return undefined;
@@ -106,8 +100,8 @@ function parseNodeSelector(raw: unknown, pool: string, report: StateReport): Rec
   if (!isPlainObject(raw)) return report('nodeSelector', 'must be a map of node labels'), undefined;
   let bad = false;
   for (const [key, value] of Object.entries(raw)) {
-    if (!LABEL_KEY.test(key)) { bad = true; report(`nodeSelector.${key}`, 'is not a label key'); }
-    if (typeof value !== 'string' || !LABEL_VALUE.test(value)) { bad = true; report(`nodeSelector.${key}`, 'must be a label value'); }
+    if (qualifiedNameProblem(key)) { bad = true; report(`nodeSelector.${key}`, 'is not a label key'); }
+    if (typeof value !== 'string' || labelValueProblem(value)) { bad = true; report(`nodeSelector.${key}`, 'must be a label value'); }
   }
   if (raw[POOL_LABEL] !== pool && raw[LEGACY_POOL_LABEL] !== pool) {
     bad = true;
@@ -122,62 +116,35 @@ function parseTaints(raw: unknown, report: StateReport): Taint[] | undefined {
   raw.forEach((t, i) => {
     const at = `taints[${i}]`;
     if (!isPlainObject(t) || Object.keys(t).some((k) => !['key', 'value', 'effect'].includes(k))) return report(at, 'must be a taint: key, value, effect');
-    if (typeof t.key !== 'string' || !LABEL_KEY.test(t.key)) return report(`${at}.key`, 'must be a taint key');
-    if (t.value !== undefined && (typeof t.value !== 'string' || !LABEL_VALUE.test(t.value))) return report(`${at}.value`, 'must be a taint value');
+    if (typeof t.key !== 'string' || qualifiedNameProblem(t.key)) return report(`${at}.key`, 'must be a taint key');
+    if (t.value !== undefined && (typeof t.value !== 'string' || labelValueProblem(t.value))) return report(`${at}.value`, 'must be a taint value');
     if (!TAINT_EFFECTS.includes(t.effect as Taint['effect'])) return report(`${at}.effect`, `must be one of ${TAINT_EFFECTS.join(', ')}`);
     taints.push({ key: t.key, ...(t.value !== undefined ? { value: t.value as string } : {}), effect: t.effect as Taint['effect'] });
   });
   return taints.length === raw.length ? taints : undefined;
 }
 
-/** Only the variables the tool renders, agreeing with the entry; never a command. */
+/**
+ * Only the variables the tool renders, agreeing with the entry; never a command. The value rules
+ * are install.sh's own, shared with synth (src/validate/installer-environment.ts).
+ */
 function parseEnvironment(
   raw: unknown, target: { type: string; pool: string; binaryPath: string }, report: StateReport,
 ): Record<string, string> | undefined {
   if (!isPlainObject(raw)) return report('env', 'must be a map of the installer\'s variables'), undefined;
   let bad = false;
   const flag = (key: string, message: string) => { bad = true; report(`env.${key}`, message); };
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(INSTALLER_ENV_KEYS as readonly string[]).includes(key)) flag(key, `is not a variable shoot-runtimes renders (${INSTALLER_ENV_KEYS.join(', ')})`);
-    else if (typeof value !== 'string') flag(key, 'must be a string');
-  }
+  for (const p of installerEnvironmentProblems(raw)) flag(p.key, p.message);
   if (bad) return undefined;
   const env = raw as Record<string, string>;
   const agree = { BINARY_PATH: target.binaryPath, POOL_NAME: target.pool, RUNTIME_NAME: target.type };
   for (const [key, expected] of Object.entries(agree)) {
     if (env[key] !== expected) flag(key, `must be "${expected}", as the entry says`);
   }
-  const files = (env.RUNTIME_FILES ?? '').split('\n');
-  if (env.RUNTIME_FILES === undefined || env.RUNTIME_FILES === '') flag('RUNTIME_FILES', 'is required');
-  else {
-    for (const f of files) {
-      if (!FILE_NAME.test(f)) flag('RUNTIME_FILES', `"${f}" is not a file name (letters, digits and ._+-, not starting with a dot)`);
-      else if (SHADOWED.test(f)) flag('RUNTIME_FILES', `"${f}" would shadow containerd's own binaries`);
-    }
-  }
-  const handlers = (env.RUNTIME_HANDLERS ?? '').split(' ');
-  if (!env.RUNTIME_HANDLERS) flag('RUNTIME_HANDLERS', 'is required');
-  else {
-    for (const h of handlers) {
-      if (!DNS_LABEL.test(h)) flag('RUNTIME_HANDLERS', `"${h}" is not a DNS label`);
-      else if (h === 'runc') flag('RUNTIME_HANDLERS', '"runc" is the node\'s default runtime');
-    }
-  }
-  for (const line of (env.RUNTIME_TABLES ?? '').split('\n')) {
+  const handlers = env.RUNTIME_HANDLERS.split(' ');
+  for (const line of env.RUNTIME_TABLES.split('\n')) {
     const header = /^\[([^.\]]+)(\.options)?\]$/.exec(line);
     if (line.startsWith('[') && (!header || !handlers.includes(header[1]))) flag('RUNTIME_TABLES', `table ${line} is not one of the listed handlers'`);
-  }
-  const configPath = env.RUNTIME_CONFIG_PATH;
-  if (configPath !== undefined) {
-    if (!CONFIG_PATH.test(configPath) || path.posix.normalize(configPath) !== configPath || configPath.split('/').includes('..')) {
-      flag('RUNTIME_CONFIG_PATH', 'must be an absolute, normalized path of letters, digits and ._+-');
-    } else if (configPath === '/etc/containerd/config.toml' || configPath.startsWith('/etc/containerd/conf.d/') || configPath.startsWith(`${target.binaryPath}/`)) {
-      flag('RUNTIME_CONFIG_PATH', 'must not be containerd\'s config.toml, lie in its conf.d or in binaryPath');
-    }
-  } else if (env.RUNTIME_CONFIG_CONTENT !== undefined) flag('RUNTIME_CONFIG_CONTENT', 'needs RUNTIME_CONFIG_PATH');
-  const content = env.RUNTIME_CONFIG_CONTENT;
-  if (content !== undefined && (content.length > MAX_CONFIG_CONTENT || content.includes('\0'))) {
-    flag('RUNTIME_CONFIG_CONTENT', `must be text of at most ${MAX_CONFIG_CONTENT} characters`);
   }
   return bad ? undefined : env;
 }

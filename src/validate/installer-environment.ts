@@ -6,13 +6,11 @@
  */
 import { DNS_LABEL, shownValue } from './names';
 import { hostDirectoryProblem, isWithin, runtimeConfigPathProblem, runtimeFileNameProblem } from './host-paths';
+import { INSTALLER_ENV_KEYS } from '../installer/environment';
 import { MAX_TOML_STRING } from '../installer/toml';
 
 /** The keys installerEnvironment renders; nothing else of an installer's environment is ours to set. */
-export const RENDERED_KEYS: readonly string[] = [
-  'BINARY_PATH', 'POOL_NAME', 'RUNTIME_CONFIG_CONTENT', 'RUNTIME_CONFIG_PATH', 'RUNTIME_FILES',
-  'RUNTIME_HANDLERS', 'RUNTIME_NAME', 'RUNTIME_TABLES',
-];
+export const RENDERED_KEYS: readonly string[] = INSTALLER_ENV_KEYS;
 /** Longest value of any key: far below Linux's 128 KiB per environment string. */
 const MAX_VALUE = 64 * 1024;
 

@@ -5,6 +5,7 @@ import { StateError, readRecords } from '../../output/ownership';
 import { UninstallRuns, readShootStates } from '../../output/state';
 import { OutputTree, shootOfPath } from '../../output/tree';
 import { writeTree } from '../../output/write';
+import { shootDirectory } from '../../output/render';
 import { FailedShoot, PreparedRun, prepareRun, renderRun, summarize } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
 import { ShootRef, shootKey } from '../../model/container-runtime';
@@ -69,10 +70,18 @@ export function readOutputState(tree: OutputTree, prepared: PreparedRun, options
   return { records, states, failed: [...failed.values()].sort((a, b) => (shootKey(a.shoot) < shootKey(b.shoot) ? -1 : 1)) };
 }
 
-/** Every output path of the failed shoots: kept exactly as it is. */
-export function keptPaths(failed: readonly FailedShoot[]): (rel: string) => boolean {
+/**
+ * Every output path of the failed shoots, and the installer version each one's kustomization
+ * references (a shared directory): kept exactly as it is.
+ */
+export function keptPaths(failed: readonly FailedShoot[], tree: OutputTree): (rel: string) => boolean {
   const keys = new Set(failed.map((f) => shootKey(f.shoot)));
-  return (rel) => keys.has(shootOfPath(rel) ?? '');
+  const installers = new Set<string>();
+  for (const f of failed) {
+    const text = tree.read(`${shootDirectory(f.shoot)}/kustomization.yaml`) ?? '';
+    for (const match of text.matchAll(/^\s*- \.\.\/\.\.\/\.\.\/(installer\/[0-9a-f]{10})$/gm)) installers.add(`${match[1]}/`);
+  }
+  return (rel) => keys.has(shootOfPath(rel) ?? '') || [...installers].some((dir) => rel.startsWith(dir));
 }
 
 /**
@@ -120,7 +129,7 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
   });
   let result;
   try {
-    result = writeTree(tree, files, { shard: shardLabel, records: output.records, kept: keptPaths(output.failed), allowRemoval: options.allowRemoval });
+    result = writeTree(tree, files, { shard: shardLabel, records: output.records, kept: keptPaths(output.failed, tree), allowRemoval: options.allowRemoval });
   } finally {
     progress.done();
   }
