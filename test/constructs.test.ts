@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import {
-  ContainerRuntime, ContainerRuntimeInstallation, GVISOR, InstallerSupport, KATA, poolSelector,
+  ContainerRuntime, ContainerRuntimeInstallation, GVISOR, InstallerSupport, KATA, installerFiles, installerVersion, poolSelector,
 } from '../src';
 
 const runtime: ContainerRuntime = {
@@ -31,7 +31,7 @@ function daemonSet(objects: any[]) {
 test('an installation in another app\'s chart yields its classes, the installer and nothing with a path hash', () => {
   const objects = synth();
   expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-    'ConfigMap/shoot-runtimes-installer',
+    `ConfigMap/shoot-runtimes-installer-${installerVersion({ ...installerFiles(), 'install.sh': '#!/bin/sh\necho test\n' })}`,
     'ServiceAccount/shoot-runtimes-installer',
     'RuntimeClass/gvisor-sandbox',
     'DaemonSet/gvisor-sandbox',

@@ -7,7 +7,7 @@
  * - `shoot-runtimes`, `bin/shoot-runtimes` and `npm run synth` are run here, page by page in
  *   document order, against a temp workspace holding a copy of examples/ (and of its garden/,
  *   seed/ and pipeline.yaml at the top, for commands written for a user's own repository);
- * - `npm run bench` is run here with a tiny fleet;
+ * - `npm run bench` and `npm run bench:artifacts` are run here with a tiny fleet;
  * - other npm commands, and commands that another test runs, are listed in RUN_ELSEWHERE with
  *   the test (or script) that runs them;
  * - commands that need systems this machine does not have (a cluster, a registry) or that are
@@ -22,6 +22,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as yaml from 'js-yaml';
 import * as ts from 'typescript';
+import { installerFiles, installerVersion } from '../src';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'shoot-runtimes');
@@ -217,7 +218,7 @@ const commands: DocCommand[] = PAGES.flatMap((page) => shellBlocks(page).flatMap
 const where = (c: DocCommand) => `${c.page}:${c.line}: ${c.text}`;
 
 const isCli = (c: DocCommand) => c.argv[0] === 'shoot-runtimes' || c.argv[0] === 'bin/shoot-runtimes';
-const runHere = (c: DocCommand) => (isCli(c) && !listed(RUN_ELSEWHERE, c)) || c.text === 'npm run synth' || c.text === 'npm run bench';
+const runHere = (c: DocCommand) => (isCli(c) && !listed(RUN_ELSEWHERE, c)) || c.text === 'npm run synth' || c.text === 'npm run bench' || c.text === 'npm run bench:artifacts';
 const listed = (list: readonly Entry[], c: DocCommand) => list.find((e) => e.match.test(c.text));
 
 // ---------------------------------------------------------------------------------------------
@@ -319,9 +320,9 @@ async function runCommand(c: DocCommand, ws: string): Promise<Outcome> {
     expect(bin).toBe('bin/shoot-runtimes');
     return node([BIN, ...args], ws);
   }
-  // npm run bench: the same script with a tiny fleet (the real run takes minutes).
-  const [script] = npmScript('bench');
-  return node([path.join(ROOT, script)], ROOT, { BENCH_SIZES: '5' });
+  // npm run bench and bench:artifacts: the same scripts with a tiny fleet (the real runs take minutes).
+  const [script] = npmScript(c.argv[2]);
+  return node([path.join(ROOT, script)], ROOT, { BENCH_SIZES: '5', BENCH_ARTIFACT_SHOOTS: '5' });
 }
 
 /** What a command's output must show, beyond its exit status. */
@@ -330,6 +331,7 @@ function expectOutput(c: DocCommand, outcome: Outcome): void {
   if (format >= 0 && c.argv[format + 1] === 'json') expect(Array.isArray(JSON.parse(outcome.stdout))).toBe(true);
   if (c.argv[1] === 'plan' || c.argv[1] === 'catalog') expect(outcome.stdout).not.toBe('');
   if (c.text === 'npm run bench') expect(outcome.stdout).toContain('| shoots | synth (first) | peak RSS |');
+  if (c.text === 'npm run bench:artifacts') expect(outcome.stdout).toContain('install.sh changed: 5 of 5 shoot artifacts changed');
   if (c.argv[1] === 'synth' || c.argv[1] === 'retire' || c.text === 'npm run synth') expect(outcome.stderr).toMatch(/^(synth|retire): \d+ shoots/m);
 }
 
@@ -377,7 +379,7 @@ test('the library example of README.md compiles against the built package and ru
   expect(result.stdout).toBe("[ 'gvisor-sandbox' ]\n");
   const objects = yaml.loadAll(fs.readFileSync(path.join(dir, 'dist', 'platform.k8s.yaml'), 'utf8')) as any[];
   expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual([
-    'ConfigMap/kube-system/shoot-runtimes-installer',
+    `ConfigMap/kube-system/shoot-runtimes-installer-${installerVersion(installerFiles())}`,
     'ServiceAccount/kube-system/shoot-runtimes-installer',
     'RuntimeClass/-/gvisor-sandbox',
     'DaemonSet/kube-system/gvisor-sandbox',

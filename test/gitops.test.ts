@@ -79,7 +79,8 @@ test('Argo CD: one Application per shoot with automated prune and self-heal, ser
   });
   const wave = (file: string) => load(path.join(dir, 'out/shoots/garden-dev/alpha', file)).metadata.annotations['argocd.argoproj.io/sync-wave'];
   expect(wave('daemonset-gvisor-sandbox.yaml')).toBe('0');
-  expect(wave('configmap-shoot-runtimes-installer.yaml')).toBe('0');
+  const installer = fs.readdirSync(path.join(dir, 'out/installer'))[0];
+  expect(wave(`../../../installer/${installer}/configmap-shoot-runtimes-installer-${installer}.yaml`)).toBe('0');
   expect(wave('runtimeclass-gvisor-sandbox.yaml')).toBe('1');
   expect(wave('runtimeclass-gvisor.yaml')).toBe('1');
 });

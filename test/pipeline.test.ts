@@ -1,8 +1,10 @@
 import * as path from 'path';
-import { InputError, runPipeline } from '../src';
+import { InputError, installerFiles, installerVersion, runPipeline } from '../src';
 import { containerRuntimeObject, objectsOf, shoot, writeFiles } from './support/fixtures';
 
 const GVISOR_FLAGS = { apiVersion: 'gvisor.runtime.extensions.config.gardener.cloud/v1alpha1', kind: 'GVisorConfiguration', configFlags: { 'net-raw': 'true' } };
+
+const VERSION = installerVersion(installerFiles());
 
 function run(files: Record<string, string>) {
   const dir = writeFiles(files);
@@ -21,7 +23,6 @@ test('a multi-pool shoot with taints and providerConfig yields per-pool classes,
     ]),
   });
   expect(files.map((f) => f.path)).toEqual([
-    'shoots/garden-dev/alpha/configmap-shoot-runtimes-installer.yaml',
     'shoots/garden-dev/alpha/daemonset-gvisor-sandbox.yaml',
     'shoots/garden-dev/alpha/daemonset-kata-sandbox.yaml',
     'shoots/garden-dev/alpha/runtimeclass-gvisor-sandbox.yaml',
@@ -33,6 +34,8 @@ test('a multi-pool shoot with taints and providerConfig yields per-pool classes,
     'shoots/garden-dev/alpha/serviceaccount-shoot-runtimes-installer.yaml',
     'shoots/garden-dev/alpha/kustomization.yaml',
     '.shoot-runtimes/installed/garden-dev/alpha.json',
+    `installer/${VERSION}/configmap-shoot-runtimes-installer-${VERSION}.yaml`,
+    `installer/${VERSION}/kustomization.yaml`,
   ]);
   expect(summary).toEqual({ shoots: 1, pools: 1, runtimes: 2, skippedDocuments: 0 });
 
@@ -80,7 +83,7 @@ test('pools and shoots without runtimes produce no runtime objects', () => {
 test('a ContainerRuntime from the seed is taken as it is and renders exactly like the Shoot it came from', () => {
   const fromSeed = run({ 'cr.yaml': containerRuntimeObject('dev', 'alpha', 'gvisor', 'sandbox', GVISOR_FLAGS) });
   const fromShoot = run({ 'shoot.yaml': shoot('garden-dev', 'alpha', [{ name: 'sandbox', runtimes: [{ type: 'gvisor', providerConfig: GVISOR_FLAGS }] }]) });
-  expect(fromSeed.files.map((f) => f.path)[1]).toBe('shoots/garden-dev/alpha/daemonset-gvisor-sandbox.yaml');
+  expect(fromSeed.files.map((f) => f.path)[0]).toBe('shoots/garden-dev/alpha/daemonset-gvisor-sandbox.yaml');
   // The installed state remembers the taints only where the input told them.
   expect(fromSeed.files.find((f) => f.path.endsWith('alpha.json'))!.content).not.toContain('taints');
   // The seed object does not know the pool's taints, so its installer tolerates every taint.

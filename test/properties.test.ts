@@ -100,7 +100,7 @@ test('random mutations of valid shoots give a clean InputError or valid output, 
     try {
       const { files } = runOn([mutate(s, choice, value)]);
       // Whatever the input, every file stays in the tree's layout: no traversal, no odd names.
-      for (const f of files) expect(f.path).toMatch(/^(shoots\/[a-z0-9-]+\/[a-z0-9-]+\/[a-z0-9.-]+\.yaml|\.shoot-runtimes\/installed\/[a-z0-9-]+\/[a-z0-9-]+\.json)$/);
+      for (const f of files) expect(f.path).toMatch(/^(shoots\/[a-z0-9-]+\/[a-z0-9-]+\/[a-z0-9.-]+\.yaml|\.shoot-runtimes\/installed\/[a-z0-9-]+\/[a-z0-9-]+\.json|installer\/[0-9a-f]{10}\/[a-z0-9-]+\.yaml)$/);
     } catch (error) {
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).diagnostics.length).toBeGreaterThan(0);

@@ -7,8 +7,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { installerFiles, installerVersion } from '../src';
 import { cli } from './support/cli';
 import { tempDir } from './support/fixtures';
+
+/** The installer's ConfigMap, which each shoot's kustomization pulls in from installer/<version>/. */
+const INSTALLER_CONFIGMAP = `ConfigMap/shoot-runtimes-installer-${installerVersion(installerFiles())}`;
 
 const REAL = path.join(__dirname, 'fixtures', 'real');
 
@@ -32,13 +36,13 @@ const EXPECTED: Record<string, { problems: string[] } | { summary: string; plan:
   'verbatim/gardener-testdata-containerruntime.yaml': {
     summary: '1 shoots, 1 pools, 1 runtimes',
     plan: ['garden-foo/bar worker-cpu gvisor -> gvisor-worker-cpu [gvisor] kube-system/foo'],
-    objects: { 'garden-foo/bar': ['ConfigMap/shoot-runtimes-installer', 'DaemonSet/foo', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-worker-cpu', 'ServiceAccount/shoot-runtimes-installer'] },
+    objects: { 'garden-foo/bar': [INSTALLER_CONFIGMAP, 'DaemonSet/foo', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-worker-cpu', 'ServiceAccount/shoot-runtimes-installer'] },
   },
   'edited/runtime-gvisor-example-shoot.yaml': {
     summary: '1 shoots, 1 pools, 1 runtimes',
     plan: ['garden-local/gvisor-shoot worker-xyz gvisor -> gvisor-worker-xyz [gvisor] kube-system/gvisor-worker-xyz'],
     objects: {
-      'garden-local/gvisor-shoot': ['ConfigMap/shoot-runtimes-installer', 'DaemonSet/gvisor-worker-xyz', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-worker-xyz', 'ServiceAccount/shoot-runtimes-installer'],
+      'garden-local/gvisor-shoot': [INSTALLER_CONFIGMAP, 'DaemonSet/gvisor-worker-xyz', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-worker-xyz', 'ServiceAccount/shoot-runtimes-installer'],
     },
   },
   'edited/runtime-kata-example-shoot.yaml': {
@@ -46,7 +50,7 @@ const EXPECTED: Record<string, { problems: string[] } | { summary: string; plan:
     plan: ['garden-local/kata-shoot worker-kata kata -> kata-qemu-worker-kata,kata-clh-worker-kata [kata-qemu,kata-clh] kube-system/kata-worker-kata'],
     objects: {
       'garden-local/kata-shoot': [
-        'ConfigMap/shoot-runtimes-installer', 'DaemonSet/kata-worker-kata', 'RuntimeClass/kata-clh', 'RuntimeClass/kata-clh-worker-kata',
+        INSTALLER_CONFIGMAP, 'DaemonSet/kata-worker-kata', 'RuntimeClass/kata-clh', 'RuntimeClass/kata-clh-worker-kata',
         'RuntimeClass/kata-qemu', 'RuntimeClass/kata-qemu-worker-kata', 'ServiceAccount/shoot-runtimes-installer',
       ],
     },
@@ -55,7 +59,7 @@ const EXPECTED: Record<string, { problems: string[] } | { summary: string; plan:
     summary: '1 shoots, 1 pools, 1 runtimes',
     plan: ['garden-dev/crazy-botany cpu-worker gvisor -> gvisor-cpu-worker [gvisor] kube-system/gvisor-cpu-worker'],
     objects: {
-      'garden-dev/crazy-botany': ['ConfigMap/shoot-runtimes-installer', 'DaemonSet/gvisor-cpu-worker', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-cpu-worker', 'ServiceAccount/shoot-runtimes-installer'],
+      'garden-dev/crazy-botany': [INSTALLER_CONFIGMAP, 'DaemonSet/gvisor-cpu-worker', 'RuntimeClass/gvisor', 'RuntimeClass/gvisor-cpu-worker', 'ServiceAccount/shoot-runtimes-installer'],
     },
   },
 };

@@ -15,7 +15,7 @@ function pipeline(dir: string): string {
   });
 }
 
-const withoutState = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([p]) => !p.startsWith('.shoot-runtimes/owned')));
+const withoutState = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([p]) => !/^\.shoot-runtimes\/(owned|fingerprints)/.test(p)));
 
 test('shard I/N parses and every shoot lands in exactly one shard', () => {
   expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { cli } from './support/cli';
-import { readTree, shoot, writeFiles } from './support/fixtures';
+import { kustomizeObjects, readTree, shoot, writeFiles } from './support/fixtures';
 import { CONFIG_PATH, INSTALL_SCRIPT, addArtifacts, containerd1Config, containerdDump, criRuntimes, makeHost, runInstaller, versionSeam } from './support/host';
 
 const DIR = 'shoots/garden-dev/alpha';
@@ -117,7 +117,8 @@ test('a file another runtime on the pool still uses is kept (KEEP_FILES)', () =>
 test('the rendered uninstaller, run after the rendered installer on a containerd 1.x node, leaves runc, Kata and the node\'s settings', () => {
   const g = garden(both);
   synth(g.config);
-  const script = yaml.load(fs.readFileSync(path.join(g.dir, 'out', DIR, 'configmap-shoot-runtimes-installer.yaml'), 'utf8')) as any;
+  const objects = kustomizeObjects(path.join(g.dir, 'out', DIR));
+  const script = objects[`ConfigMap/${objects['DaemonSet/kata-sandbox'].spec.template.spec.volumes.find((v: any) => v.name === 'installer-script').configMap.name}`];
   expect(script.data['install.sh']).toBe(fs.readFileSync(INSTALL_SCRIPT, 'utf8'));
   const host = makeHost(containerd1Config());
   const original = host.read(CONFIG_PATH);

@@ -15,6 +15,15 @@ export function writeFleet(dir: string, shoots: number): void {
   }
 }
 
+/** One shoot's input changes (shoot-0's gVisor flags): what a typical CI run after a merge sees. */
+export function changeOneShoot(dir: string): void {
+  const file = path.join(dir, 'shoots-0000.yaml');
+  const text = fs.readFileSync(file, 'utf8');
+  const changed = text.replace("net-raw: 'true'", "net-raw: 'false'");
+  if (changed === text) throw new Error(`${file}: no gVisor flag to change`);
+  fs.writeFileSync(file, changed);
+}
+
 function fleetShoot(i: number): object {
   const image = { name: 'gardenlinux', version: '1592.4.0' };
   return {

@@ -102,8 +102,10 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
     [PHASE_LABEL]: mode,
     ...(critical ? { [CRITICAL_COMPONENT_LABEL]: 'true' } : {}),
   };
+  // The script's version is in the ConfigMap's name, already part of the pod template: a new
+  // script changes that one line, not this checksum too.
   const checksum = createHash('sha256')
-    .update(JSON.stringify([mode, support.scriptChecksum, envOf({}), fetch ?? null, installerImage]))
+    .update(JSON.stringify([mode, envOf({}), fetch ?? null, installerImage]))
     .digest('hex');
 
   const hostMounts = [
@@ -202,7 +204,7 @@ function nodeAgent(options: NodeAgentOptions): k8s.KubeDaemonSetProps {
             volumeMounts: [scriptMount, ...hostMounts.map((m) => mountOf(m, true))],
           }],
           volumes: [
-            { name: 'installer-script', configMap: { name: support.name, defaultMode: 0o555 } },
+            { name: 'installer-script', configMap: { name: support.configMapName, defaultMode: 0o555 } },
             ...(fetch ? [{ name: 'artifacts', emptyDir: {} }] : []),
             ...hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } })),
           ],

@@ -20,8 +20,8 @@ export interface ShootRuntimesChartProps {
   readonly shoot: ShootRef;
   /** The shoot's ContainerRuntimes, in a stable order. */
   readonly runtimes: readonly ResolvedContainerRuntime[];
-  /** The installers' image and pull secret. @default - InstallerSupport's defaults */
-  readonly installer?: Pick<InstallerSupportProps, 'image' | 'pullSecret'>;
+  /** The installers' image and pull secret, and where their ConfigMap lives. @default - InstallerSupport's defaults */
+  readonly installer?: Pick<InstallerSupportProps, 'image' | 'pullSecret' | 'configMap' | 'files'>;
   /**
    * Annotate objects with Argo CD sync waves so that installers are healthy before the classes
    * that send pods to them exist.
@@ -44,6 +44,8 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
  */
 export class ShootRuntimesChart extends Chart {
   public readonly installations: readonly ContainerRuntimeInstallation[];
+  /** The installers' shared ConfigMap and ServiceAccount; none when the shoot has no installer. */
+  public readonly support?: InstallerSupport;
 
   constructor(scope: Construct, id: string, props: ShootRuntimesChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -53,6 +55,7 @@ export class ShootRuntimesChart extends Chart {
       return;
     }
     const support = new InstallerSupport(this, 'InstallerSupport', props.installer);
+    this.support = support;
     for (const u of uninstalls) {
       new UninstallDaemonSet(this, `Uninstall-${u.target.name}`, { ...u, support });
     }

@@ -13,6 +13,12 @@ export interface FluxConfig {
   readonly namespace: string;
   readonly interval: string;
   readonly timeout: string;
+  /**
+   * Flux 2.7+: ArtifactGenerators give each shoot an ExternalArtifact with only its directory and
+   * its installer version, one generator per project `namespace` or per `shard`.
+   * @default - none: Kustomizations read `sourceRef` directly
+   */
+  readonly artifactGenerators?: 'namespace' | 'shard';
 }
 
 /** Argo CD: an Application per shoot, or one ApplicationSet for the fleet. */
@@ -64,6 +70,7 @@ export function gitopsConfig(raw: unknown): GitopsConfig | undefined {
       namespace: text(f.namespace, mode === 'in-cluster' ? 'flux-system' : '{namespace}'),
       interval: text(f.interval, '10m'),
       timeout: text(f.timeout, '5m'),
+      ...(f.artifactGenerators === 'namespace' || f.artifactGenerators === 'shard' ? { artifactGenerators: f.artifactGenerators } : {}),
     },
     argocd: a && {
       repoURL: text(a.repoURL, ''),

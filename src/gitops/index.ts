@@ -1,5 +1,6 @@
 import { ShootRef } from '../model/container-runtime';
 import { GeneratedFile } from '../output/render';
+import { artifactGenerator, artifactNamespace, generatorName } from './artifact-generator';
 import { ArgoCdConfig, FluxConfig, GitopsConfig, fillPattern } from './config';
 
 export { GitopsConfig, gitopsConfig } from './config';
@@ -13,23 +14,32 @@ export interface RenderedShoot {
   /** Names of the shoot's installer DaemonSets (all in `namespace`). */
   readonly installers: readonly string[];
   readonly namespace: string;
+  /** The installer version's directory the shoot's kustomization references. @default - none */
+  readonly installer?: string;
 }
 
 /**
  * The Flux and Argo CD objects for every shoot: `flux/<ns>/<shoot>.yaml`, `argocd/...`. With
- * `select` (a shard), only the selected shoots' objects; the fleet-wide ApplicationSet then goes
- * with the shard that selects the fleet's first shoot.
+ * `select` (a shard named `shard`), only the selected shoots' objects; the fleet-wide
+ * ApplicationSet then goes with the shard that selects the fleet's first shoot, and a project
+ * namespace's ArtifactGenerator with the shard that selects the namespace's first shoot.
  */
 export function generateGitops(
   allShoots: readonly RenderedShoot[], config: GitopsConfig, outputPath: string,
-  select: (shoot: ShootRef) => boolean = () => true,
+  select: (shoot: ShootRef) => boolean = () => true, shard?: string,
 ): GeneratedFile[] {
   const files: GeneratedFile[] = [];
   const shoots = allShoots.filter((s) => select(s.shoot));
   const repoPath = (s: RenderedShoot) => (outputPath === '.' ? s.directory : `${outputPath}/${s.directory}`);
-  if (config.flux) {
+  const flux = config.flux;
+  if (flux) {
     for (const s of shoots) {
-      files.push({ path: `flux/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, object: fluxKustomization(s, config.flux, repoPath(s)) });
+      files.push({ path: `flux/${s.shoot.projectNamespace}/${s.shoot.name}.yaml`, object: fluxKustomization(s, flux, repoPath(s)) });
+    }
+    if (flux.artifactGenerators) {
+      for (const group of generatorGroups(allShoots, flux, select, shard)) {
+        files.push({ path: `flux/${GENERATORS_DIR}/${group.namespace}/${group.name}.yaml`, object: artifactGenerator(group, flux, outputPath, (s) => objectName(s)) });
+      }
     }
   }
   if (config.argocd) {
@@ -46,6 +56,23 @@ export function generateGitops(
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'shoot-runtimes' };
 
+/** Under flux/: no project namespace can be named so (`_` is not allowed in namespace names). */
+const GENERATORS_DIR = '_artifactgenerators';
+
+/** The generators this run writes: its shard's, or those of the namespaces whose first shoot it selects. */
+function generatorGroups(allShoots: readonly RenderedShoot[], flux: FluxConfig, select: (shoot: ShootRef) => boolean, shard?: string) {
+  const groups = new Map<string, { name: string; namespace: string; shoots: RenderedShoot[] }>();
+  for (const s of allShoots) {
+    if (flux.artifactGenerators === 'shard' && !select(s.shoot)) continue;
+    const name = generatorName(flux, s.shoot, shard);
+    const namespace = artifactNamespace(s.shoot, flux);
+    const key = `${namespace}/${name}`;
+    if (!groups.has(key)) groups.set(key, { name, namespace, shoots: [] });
+    groups.get(key)!.shoots.push(s);
+  }
+  return [...groups.values()].filter((g) => g.shoots.length > 0 && select(g.shoots[0].shoot));
+}
+
 /** `shoot-runtimes-<project>--<shoot>`: unique across the fleet, whichever namespace holds it. */
 function objectName(shoot: ShootRef): string {
   return `shoot-runtimes-${fillPattern('{project}--{shoot}', shoot)}`;
@@ -59,9 +86,12 @@ export function fluxKustomization(s: RenderedShoot, flux: FluxConfig, repoPath: 
     metadata: { name: objectName(s.shoot), namespace: fillPattern(flux.namespace, s.shoot), labels: LABELS },
     spec: {
       interval: flux.interval,
-      path: `./${repoPath}`,
+      // In an ExternalArtifact the output's paths are kept, relative to the output root.
+      path: `./${flux.artifactGenerators ? s.directory : repoPath}`,
       prune: true,
-      sourceRef: flux.sourceRef,
+      sourceRef: flux.artifactGenerators
+        ? { kind: 'ExternalArtifact', name: objectName(s.shoot), namespace: artifactNamespace(s.shoot, flux) }
+        : flux.sourceRef,
       timeout: flux.timeout,
       ...(s.installers.length > 0 ? {
         healthChecks: s.installers.map((name) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: s.namespace })),

@@ -15,7 +15,8 @@ export const INSTALLER_SCRIPT_PATH = path.join(INSTALLER_DIR, 'install.sh');
 
 /**
  * Every file the installer needs, by name: install.sh and the TOML parser it runs (toml.awk),
- * which it finds next to itself. They are shipped together (one ConfigMap, one directory).
+ * which it finds next to itself. They are shipped together: one ConfigMap, one
+ * `installer/<version>/` directory of the output, whose version is a hash of all of them.
  */
 export const INSTALLER_FILE_NAMES = ['install.sh', 'toml.awk'] as const;
 

@@ -1,4 +1,4 @@
-import { Records, sha256 } from './ownership';
+import { Records, isShared, sha256 } from './ownership';
 import { RenderedFile } from './render';
 import { Obstacle, OutputTree, isOutputPath } from './tree';
 
@@ -40,6 +40,7 @@ export class TreeComparer {
     this.rendered.set(file.path, hash);
     const obstacle = this.tree.obstacle(file.path);
     if (obstacle !== undefined) return { state: 'blocked', obstacle };
+    if (file.onDisk) return { state: 'unchanged', current: file.content };
     const current = this.tree.read(file.path);
     if (current === undefined) return { state: 'missing' };
     if (current === file.content) return { state: 'unchanged', current };
@@ -49,7 +50,7 @@ export class TreeComparer {
   /**
    * Files this run (its shard) wrote earlier, or an interrupted run planned, that it no longer
    * produces: removed only when their bytes are still what the tool wrote (the recorded hash),
-   * and never through a link.
+   * and never through a link; a shared file only when no other run's record names it.
    */
   public removals(): Removals {
     const { owned, journal } = this.records;
@@ -57,7 +58,8 @@ export class TreeComparer {
     const remove: string[] = [];
     const conflicts: Obstacle[] = [];
     for (const rel of [...candidates].sort()) {
-      if (this.rendered.has(rel) || this.kept(rel)) continue;
+      // A shared file another run's record still names stays (isShared).
+      if (this.rendered.has(rel) || this.kept(rel) || (isShared(rel) && this.records.others.has(rel))) continue;
       const obstacle = this.tree.obstacle(rel);
       if (obstacle !== undefined) {
         conflicts.push(obstacle);

@@ -128,6 +128,17 @@ export interface Records {
   readonly journal?: Journal;
   /** Every path any record or journal in the output directory names: the tool wrote those. */
   readonly written: ReadonlySet<string>;
+  /** What the records and journals of other runs (shards) name: shared files they still use stay. */
+  readonly others: ReadonlySet<string>;
+}
+
+/**
+ * Files several shards write (an installer version's directory, shared by every shoot that runs
+ * it): each shard that renders one names it in its own record, and the run that drops it last
+ * (no other record names it) removes it.
+ */
+export function isShared(rel: string): boolean {
+  return rel.startsWith('installer/');
 }
 
 const RECORD_ADVICE = 'it belongs to shoot-runtimes and is committed with the output: restore it from version control';
@@ -169,14 +180,18 @@ export function readRecords(tree: OutputTree, shard?: string): Records {
   const own = parse(recordPath(shard));
   const journal = parse(journalPath(shard)).journal;
   const written = new Set<string>([...own.files?.keys() ?? []]);
+  const others = new Set<string>();
   for (const p of [...Object.keys(journal?.writes ?? {}), ...(journal?.removes ?? [])]) written.add(p);
   for (const entry of listStateDir(tree)) {
     if (!/^(owned|journal)(\..+)?\.json$/.test(entry) || entry === path.posix.basename(recordPath(shard)) || entry === path.posix.basename(journalPath(shard))) continue;
     const other = parse(`${STATE_DIR}/${entry}`);
-    for (const p of [...other.files?.keys() ?? [], ...Object.keys(other.journal?.writes ?? {}), ...(other.journal?.removes ?? [])]) written.add(p);
+    for (const p of [...other.files?.keys() ?? [], ...Object.keys(other.journal?.writes ?? {}), ...(other.journal?.removes ?? [])]) {
+      written.add(p);
+      others.add(p);
+    }
   }
   if (problems.count > 0) throw new StateError(problems.located());
-  return { owned: own.files ?? new Map(), journal, written };
+  return { owned: own.files ?? new Map(), journal, written, others };
 }
 
 function listStateDir(tree: OutputTree): string[] {

@@ -1,12 +1,20 @@
-import { App } from 'cdk8s';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { ResolvedContainerRuntime, ShootRuntimesChart, ShootRuntimesChartProps } from '../constructs/shoot-runtimes-chart';
+import { InstallerConfigMap } from '../constructs/installer-support';
+import { ResolvedContainerRuntime, SYNC_WAVE_ANNOTATION, ShootRuntimesChart, ShootRuntimesChartProps } from '../constructs/shoot-runtimes-chart';
 import { ShootRef, compareStrings } from '../model/container-runtime';
 
 /** A file of the output tree: a path relative to the output directory and its full text. */
 export interface RenderedFile {
   readonly path: string;
   readonly content: string;
+  /**
+   * Set when `content` was just read from this path of the output directory and has this sha256
+   * (a shoot's file that incremental synth proved unchanged): the writer need not read it again.
+   * @default - rendered
+   */
+  readonly onDisk?: { readonly sha256: string };
 }
 
 /** A generated object and the file it goes to (one object per file). */
@@ -18,6 +26,14 @@ export interface GeneratedFile {
 /** The directory of a shoot's files inside the output tree. */
 export function shootDirectory(shoot: ShootRef): string {
   return `shoots/${shoot.projectNamespace}/${shoot.name}`;
+}
+
+/**
+ * The directory of one installer version inside the output tree: shared by every shoot whose
+ * installers run that version, each of which lists it in its kustomization by relative path.
+ */
+export function installerDirectory(version: string): string {
+  return `installer/${version}`;
 }
 
 /** YAML the same way everywhere: keys sorted at every level, no line folding, no anchors. */
@@ -36,7 +52,10 @@ export interface RenderShootOptions {
 
 /**
  * Synthesizes one shoot: its chart in an App of its own (one App for many charts is quadratic),
- * each object bound for a file `<kind>-<name>.yaml`, and a kustomization.yaml listing them.
+ * each object bound for a file `<kind>-<name>.yaml`, and a kustomization.yaml listing them and,
+ * when the installers' ConfigMap is shared (`installer.configMap: 'shared'`), the installer
+ * version's directory (installerDirectory), so `kustomize build` of the shoot's directory still
+ * yields everything the shoot needs.
  */
 export function generateShoot(
   shoot: ShootRef, runtimes: readonly ResolvedContainerRuntime[], options: RenderShootOptions = {},
@@ -49,12 +68,29 @@ export function generateShoot(
     object,
   }));
   files.sort((a, b) => compareStrings(a.path, b.path));
-  const kustomization = {
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: files.map((f) => f.path.slice(dir.length + 1)),
-  };
-  return [...files, { path: `${dir}/kustomization.yaml`, object: kustomization }];
+  const resources = files.map((f) => f.path.slice(dir.length + 1));
+  if (chart.support && options.installer?.configMap === 'shared') {
+    resources.push(path.posix.relative(dir, installerDirectory(chart.support.version)));
+  }
+  return [...files, kustomization(dir, resources)];
+}
+
+function kustomization(dir: string, resources: string[]): GeneratedFile {
+  return { path: `${dir}/kustomization.yaml`, object: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources } };
+}
+
+/**
+ * The directory of one installer version: the ConfigMap with the installer's files (named by
+ * their version) and a kustomization listing it.
+ */
+export function generateInstaller(options: { readonly argoSyncWaves?: boolean; readonly files?: Readonly<Record<string, string>> } = {}): GeneratedFile[] {
+  const app = new App({ outdir: '/nonexistent' });
+  const chart = new Chart(app, 'installer', { disableResourceNameHashes: true });
+  const configMap = new InstallerConfigMap(chart, 'ConfigMap', { files: options.files });
+  if (options.argoSyncWaves) ApiObject.of(configMap).metadata.addAnnotation(SYNC_WAVE_ANNOTATION, '0');
+  const dir = installerDirectory(configMap.version);
+  const file = `configmap-${configMap.name}.yaml`;
+  return [{ path: `${dir}/${file}`, object: chart.toJson()[0] }, kustomization(dir, [file])];
 }
 
 /** The YAML text of generated files. */

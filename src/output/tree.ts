@@ -23,6 +23,10 @@ const SEGMENT = '(?!\\.\\.?/)[A-Za-z0-9._-]+';
 export const OUTPUT_LAYOUT: readonly RegExp[] = [
   new RegExp(`^shoots/${SEGMENT}/${SEGMENT}/${SEGMENT}\\.yaml$`),
   new RegExp(`^(flux|argocd)/${SEGMENT}/${SEGMENT}\\.yaml$`),
+  // Flux ArtifactGenerators, one per project namespace or shard (`_` is in no namespace's name).
+  new RegExp(`^flux/_artifactgenerators/${SEGMENT}/${SEGMENT}\\.yaml$`),
+  // An installer version, shared by every shoot that runs it (isShared).
+  new RegExp(`^installer/[0-9a-f]{10}/${SEGMENT}\\.yaml$`),
   /^argocd\/applicationset\.yaml$/,
   new RegExp(`^garden/${SEGMENT}\\.yaml$`),
   new RegExp(`^\\.shoot-runtimes/installed/${SEGMENT}/${SEGMENT}\\.json$`),
@@ -76,7 +80,8 @@ export function describeErrno(code: string | undefined): string {
 }
 
 export function isErrnoError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string'
+  // Not `instanceof Error`: an error of another realm (a vm context, jest) is one too.
+  return typeof error === 'object' && error !== null && typeof (error as NodeJS.ErrnoException).code === 'string'
     && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 

@@ -58,7 +58,7 @@ export function writeTree(tree: OutputTree, files: Iterable<RenderedFile>, optio
   try {
     removeStaging(tree, staging);
     for (const file of files) {
-      const hash = sha256(file.content);
+      const hash = file.onDisk?.sha256 ?? sha256(file.content);
       const { state, obstacle } = comparer.classify(file, hash);
       if (state === 'unchanged') unchanged++;
       else if (state === 'foreign') inTheWay.push({ rel: file.path, message: 'exists but was not written by shoot-runtimes; move it away so that synth can write this path' });

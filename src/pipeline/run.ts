@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Catalog } from '../catalog';
 import { renderRuntimeConfig } from '../catalog/runtime-config';
 import { RuntimeDefinition } from '../catalog/types';
@@ -9,8 +10,11 @@ import { GardenExtension, GardenerExtensionOptions, generateGarden, resolveGarde
 import { ShootRef, compareStrings, shootKey } from '../model/container-runtime';
 import { ImagePolicy, RegistryOptions } from './registry';
 import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFiles, stateFilePath, stateText } from '../model/installed-state';
+import { installerVersion } from '../constructs/installer-support';
+import { installerFiles } from '../installer/script';
+import { toolFingerprint } from '../output/fingerprints';
+import { RenderedFile, generateInstaller, generateShoot, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
 import { shootOfPath } from '../output/tree';
-import { RenderedFile, generateShoot, shootDirectory, toRenderedFiles } from '../output/render';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
@@ -29,6 +33,8 @@ export interface PipelineOptions {
   readonly registry?: RegistryOptions;
   /** Flux and Argo CD objects, and where the output lies in the Git repository. @default - none */
   readonly gitops?: { readonly config: GitopsConfig; readonly outputPath: string };
+  /** The installer's files, name to text (a library's own script). @default - the bundled files (installerFiles) */
+  readonly installerFiles?: Readonly<Record<string, string>>;
   /** The garden's registration and acknowledger (`spec.gardener.extension`). @default - none */
   readonly gardenerExtension?: GardenerExtensionOptions;
 }
@@ -139,6 +145,16 @@ export interface RenderOptions {
   readonly previousState?: (shoot: ShootRef) => ShootState | undefined;
   /** Whether a pending uninstall is retired now (dropped from the output). @default - none is */
   readonly retire?: (shoot: ShootRef, r: InstalledRuntime) => boolean;
+  /** The shard's name (`shard-2-of-4`), for the objects a shard writes once. @default - an unsharded run */
+  readonly shard?: string;
+  /**
+   * Incremental synth: a shoot's files without rendering them, when they provably are what
+   * rendering would give for this fingerprint (Fingerprints.reuse); `undefined` renders.
+   * @default - every shoot is rendered
+   */
+  readonly reuse?: (key: string, fingerprint: string) => RenderedFile[] | undefined;
+  /** Called with every selected shoot's fingerprint and files, rendered or reused. */
+  readonly onShootFiles?: (key: string, fingerprint: string, files: readonly RenderedFile[]) => void;
   /** Called with every shoot's new state (the CLI counts uninstall runs). */
   readonly onState?: (shoot: ShootRef, state: ShootState) => void;
   readonly onShoot?: (done: number, total: number) => void;
@@ -152,8 +168,10 @@ export interface RenderOptions {
 /**
  * The rendering stages, one shoot at a time: the shoot's next installed state -> a chart per
  * shoot (installers, and uninstallers for runtimes that left a pool) -> output validation -> YAML
- * files, then the GitOps objects. A generator, so that a fleet's output never sits in memory at
- * once; it throws an OutputError after the last file when any generated object broke its schema
+ * files, then the installer version's directory (once, shared by every shoot that has installers)
+ * and the GitOps objects. With `reuse`, a shoot whose fingerprint proves its files unchanged
+ * yields them as they are instead (incremental synth). A generator, so that a fleet's output
+ * never sits in memory at once; it throws an OutputError after the last file when any generated object broke its schema
  * or a safety rule (a bug), so a consumer that commits only at the end commits nothing.
  */
 export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): Generator<RenderedFile> {
@@ -162,10 +180,19 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
   const violations: string[] = [];
   const rendered: RenderedShoot[] = [];
   const argoSyncWaves = gitops?.config.argocd !== undefined;
+  const files = prepared.options.installerFiles;
+  const installer = { ...prepared.installer, configMap: 'shared' as const, files };
+  const version = installerVersion(files ?? installerFiles());
+  const installerDir = installerDirectory(version);
+  // What every shoot's rendering depends on besides its own inputs and state.
+  const common = options.reuse || options.onShootFiles ? JSON.stringify([toolFingerprint(), version, prepared.installer, argoSyncWaves]) : '';
+  let installerUsed = false;
   for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
     options.onShoot?.(i, prepared.shoots.length);
     if (!select(shoot)) {
-      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system' });
+      // Another shard renders it: whether it uses the installer, as far as its last state says.
+      const uses = runtimes.length > 0 || (options.previousState?.(shoot)?.uninstalling.length ?? 0) > 0;
+      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system', installer: uses ? installerDir : undefined });
       continue;
     }
     const installed = runtimes.map(({ runtime, definition, runtimeConfig }) =>
@@ -173,18 +200,37 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
     const state = nextShootState(options.previousState?.(shoot), installed, pools, (r) => options.retire?.(shoot, r) ?? false);
     options.onState?.(shoot, state);
     const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
-    rendered.push({ shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system' });
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer: prepared.installer });
+    const uses = runtimes.length > 0 || uninstalls.length > 0;
+    rendered.push({
+      shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system', installer: uses ? installerDir : undefined,
+    });
+    installerUsed ||= uses;
+    const key = `${shoot.projectNamespace}/${shoot.name}`;
+    const fingerprint = common && shootFingerprint(common, key, runtimes, pools, state);
+    const reused = options.reuse?.(key, fingerprint);
+    if (reused) {
+      options.onShootFiles?.(key, fingerprint, reused);
+      yield* reused;
+      continue;
+    }
+    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
+    violations.push(...checkGenerated(generated));
+    const shootFiles = toRenderedFiles(generated);
+    if (state.installed.length > 0 || state.uninstalling.length > 0) shootFiles.push({ path: stateFilePath(shoot), content: stateText(state) });
+    options.onShootFiles?.(key, fingerprint, shootFiles);
+    yield* shootFiles;
+  }
+  if (installerUsed) {
+    const generated = generateInstaller({ argoSyncWaves, files });
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
-    if (state.installed.length > 0 || state.uninstalling.length > 0) yield { path: stateFilePath(shoot), content: stateText(state) };
   }
   if (gitops) {
     const kept = (options.kept ?? []).filter(select);
     const keptKeys = new Set(kept.map(shootKey));
     const all = [...rendered, ...kept.map((shoot) => ({ shoot, directory: shootDirectory(shoot), installers: [], namespace: 'kube-system' }))]
       .sort((a, b) => compareStrings(shootKey(a.shoot), shootKey(b.shoot)));
-    const generated = generateGitops(all, gitops.config, gitops.outputPath, select)
+    const generated = generateGitops(all, gitops.config, gitops.outputPath, select, options.shard)
       .filter((f) => !keptKeys.has(shootOfPath(f.path) ?? ''));
     violations.push(...checkGenerated(generated));
     yield* toRenderedFiles(generated);
@@ -204,6 +250,17 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
 export function runPipeline(options: PipelineOptions): PipelineResult {
   const prepared = prepareRun(options);
   return { files: [...renderRun(prepared)], summary: prepared.summary };
+}
+
+/**
+ * Everything a shoot's files are rendered from: what all shoots share (tool, installer version and
+ * image, sync waves), the shoot's resolved runtimes (catalog entry with the registry policy
+ * applied, runtime config file), its pools, and its next installed state. Where an input was read
+ * (origins) is left out: moving a Shoot within its file changes nothing.
+ */
+function shootFingerprint(common: string, key: string, runtimes: readonly ResolvedContainerRuntime[], pools: ReadonlySet<string> | undefined, state: ShootState): string {
+  const text = JSON.stringify([common, key, runtimes, pools && [...pools].sort(), state], (k, v) => (k === 'origin' ? undefined : v));
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function shootOf(key: string): ShootRef {

@@ -23,6 +23,9 @@ export function gitopsConfigProblems(config: GitopsConfig): GitopsProblem[] {
   if (flux) {
     check('spec.gitops.flux.sourceRef.name', dnsSubdomainProblem(flux.sourceRef.name));
     if (flux.sourceRef.namespace !== undefined) check('spec.gitops.flux.sourceRef.namespace', dnsLabelProblem(flux.sourceRef.namespace));
+    if (flux.artifactGenerators === 'namespace' && flux.namespace.includes('{shoot}')) {
+      out.push({ path: 'spec.gitops.flux.namespace', message: 'must not depend on {shoot} with artifactGenerators: namespace (one generator serves every shoot of a project namespace)' });
+    }
   }
   if (argocd) {
     check('spec.gitops.argocd.namespace', dnsLabelProblem(argocd.namespace));

@@ -1,4 +1,5 @@
 import { GeneratedFile } from '../output/render';
+import { crdModel } from './crd-schema';
 import { CONTAINERD_CONFIG_DIR, INSTALLER_LOCK_DIR, hostDirectoryProblem } from './host-paths';
 import { pinnedImageProblem } from './image';
 import { installerEnvironmentProblems } from './installer-environment';
@@ -16,13 +17,15 @@ export class OutputError extends Error {
 
 type Model = new (object: unknown) => { validate(): void };
 
-/** Offline JSON-schema models (kubernetes-models 4.x for Kubernetes 1.33, Flux and Argo CD), loaded on first use. */
+/** Offline JSON-schema models (kubernetes-models 4.x for Kubernetes 1.33, Argo CD; Flux's CRDs), loaded on first use. */
 const MODELS: Readonly<Record<string, () => Model>> = {
   'apps/v1/DaemonSet': () => require('kubernetes-models/apps/v1/DaemonSet').DaemonSet,
   'node.k8s.io/v1/RuntimeClass': () => require('kubernetes-models/node.k8s.io/v1/RuntimeClass').RuntimeClass,
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
   'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
-  'kustomize.toolkit.fluxcd.io/v1/Kustomization': () => require('@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization').Kustomization,
+  // Flux 2.7's CRDs (crds/): kubernetes-models knows neither ArtifactGenerators nor ExternalArtifact sources.
+  'kustomize.toolkit.fluxcd.io/v1/Kustomization': () => crdModel('kustomization.yaml', 'v1'),
+  'source.extensions.fluxcd.io/v1beta1/ArtifactGenerator': () => crdModel('artifactgenerator.yaml', 'v1beta1'),
   'argoproj.io/v1alpha1/Application': () => require('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application').Application,
   'argoproj.io/v1alpha1/ApplicationSet': () => require('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet').ApplicationSet,
   'apps/v1/Deployment': () => require('kubernetes-models/apps/v1/Deployment').Deployment,
@@ -76,7 +79,7 @@ type Check = (value: unknown) => string | undefined;
 const optional = (check: Check): Check => (value) => (value === undefined ? undefined : check(value));
 
 /** The kinds we generate that live in a namespace (RuntimeClass is cluster-scoped). */
-const NAMESPACED_KINDS = new Set(['DaemonSet', 'Deployment', 'ConfigMap', 'ServiceAccount', 'Kustomization', 'Application', 'ApplicationSet']);
+const NAMESPACED_KINDS = new Set(['DaemonSet', 'Deployment', 'ConfigMap', 'ServiceAccount', 'Kustomization', 'Application', 'ApplicationSet', 'ArtifactGenerator']);
 
 /** RBAC objects take any path segment as a name (`shoot-runtimes:acknowledger`), not only DNS subdomains. */
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);

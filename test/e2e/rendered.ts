@@ -6,8 +6,8 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
 import { ROOT, cli } from '../support/cli';
+import { kustomizeObjects } from '../support/fixtures';
 import { BUSYBOX_PATH_DIR } from '../support/debian';
 
 /** Builds lib/ (what bin/shoot-runtimes runs) when it is missing or older than a source file. */
@@ -41,13 +41,8 @@ export function synthesize(dir: string, files: Record<string, string>, shootDir:
   const out = path.join(dir, 'out');
   const result = cli(['synth', '--config', path.join(dir, 'pipeline.yaml'), '--out', out]);
   if (result.status !== 0) throw new Error(`synth exited ${result.status}:\n${result.stderr}`);
-  const objects: Objects = {};
-  const shoot = path.join(out, shootDir);
-  for (const file of fs.readdirSync(shoot).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
-    const o = yaml.load(fs.readFileSync(path.join(shoot, file), 'utf8')) as any;
-    objects[`${o.kind}/${o.metadata.name}`] = o;
-  }
-  return objects;
+  // What Flux or Argo CD applies: the shoot's directory with the installer directory it references.
+  return kustomizeObjects(path.join(out, shootDir));
 }
 
 /** The object, or an error listing what was rendered. */

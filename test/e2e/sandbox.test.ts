@@ -157,7 +157,9 @@ if (unavailable && process.env.CI === 'true') {
     }, 60_000);
 
     test('the rendering has the installers and per-pool RuntimeClasses the test drives', () => {
-      expect(object(objects, 'ConfigMap/shoot-runtimes-installer').data['install.sh']).toMatch(/^#!\/bin\/sh/);
+      const volumes = object(objects, 'DaemonSet/runc-e2e-sandbox').spec.template.spec.volumes;
+      const scripts = volumes.find((v: any) => v.name === 'installer-script').configMap.name;
+      expect(object(objects, `ConfigMap/${scripts}`).data['install.sh']).toMatch(/^#!\/bin\/sh/);
       expect(handlerOf(objects, 'runc-e2e-sandbox')).toBe('runc-e2e');
       expect(handlerOf(objects, 'gvisor-gv')).toBe('runsc');
       expect(handlerOf(objects, 'kata-qemu-vm')).toBe('kata-qemu');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +17,20 @@ export function writeFiles(files: Record<string, string>): string {
     fs.writeFileSync(path.join(dir, rel), text);
   }
   return dir;
+}
+
+/**
+ * What a GitOps agent applies from a shoot's directory: `kubectl kustomize DIR` (which follows
+ * the reference to the shared installer directory), keyed by `<kind>/<name>`.
+ */
+export function kustomizeObjects(dir: string): Record<string, any> {
+  const built = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return Object.fromEntries((yaml.loadAll(built) as any[]).map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+}
+
+/** A tree without synth's fingerprints (a cache that changes with every build of the tool). */
+export function withoutFingerprints(tree: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tree).filter(([p]) => !p.startsWith('.shoot-runtimes/fingerprints')));
 }
 
 /** Every file under `dir`, relative path -> text. */

@@ -30,10 +30,11 @@ export const checkCommand: CommandModule<{}, SynthArguments> = {
     // Pending uninstalls are compared as they stand: check never advances their run counts.
     const files = renderRun(rendering, {
       select: shard ? (s) => inShard(shard, s) : undefined,
+      shard: shard && shardName(shard),
       previousState: (s) => output.states.get(shootKey(s)),
       kept: keptWithOutput(output),
     });
-    const report = checkTree(tree, files, { shard: shard && shardName(shard), records: output.records, kept: keptPaths(output.failed) });
+    const report = checkTree(tree, files, { shard: shard && shardName(shard), records: output.records, kept: keptPaths(output.failed, tree) });
     const kept = output.failed.map((f) => `kept: ${shootKey(f.shoot)} (its input has problems; its last output stays as it is)`);
     if (report.length > 0 || kept.length > 0) process.stdout.write(`${[...report, ...kept].join('\n')}\n`);
     if (report.length > 0) throw new CheckFailed(`${options.outDir} is not what synth would write`);

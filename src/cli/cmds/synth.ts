@@ -1,9 +1,11 @@
 import { CommandModule } from 'yargs';
+import { Fingerprints } from '../../output/fingerprints';
 import { OutputLock } from '../../output/lock';
 import { StateError, readRecords } from '../../output/ownership';
 import { UninstallRuns, readShootStates } from '../../output/state';
 import { OutputTree, shootOfPath } from '../../output/tree';
 import { writeTree } from '../../output/write';
+import { shootDirectory } from '../../output/render';
 import { FailedShoot, PreparedRun, prepareRun, renderRun, summarize } from '../../pipeline/run';
 import { inShard, shardName } from '../../pipeline/shard';
 import { ShootRef, shootKey } from '../../model/container-runtime';
@@ -68,10 +70,18 @@ export function readOutputState(tree: OutputTree, prepared: PreparedRun, options
   return { records, states, failed: [...failed.values()].sort((a, b) => (shootKey(a.shoot) < shootKey(b.shoot) ? -1 : 1)) };
 }
 
-/** Every output path of the failed shoots: kept exactly as it is. */
-export function keptPaths(failed: readonly FailedShoot[]): (rel: string) => boolean {
+/**
+ * Every output path of the failed shoots, and the installer version each one's kustomization
+ * references (a shared directory): kept exactly as it is.
+ */
+export function keptPaths(failed: readonly FailedShoot[], tree: OutputTree): (rel: string) => boolean {
   const keys = new Set(failed.map((f) => shootKey(f.shoot)));
-  return (rel) => keys.has(shootOfPath(rel) ?? '');
+  const installers = new Set<string>();
+  for (const f of failed) {
+    const text = tree.read(`${shootDirectory(f.shoot)}/kustomization.yaml`) ?? '';
+    for (const match of text.matchAll(/^\s*- \.\.\/\.\.\/\.\.\/(installer\/[0-9a-f]{10})$/gm)) installers.add(`${match[1]}/`);
+  }
+  return (rel) => keys.has(shootOfPath(rel) ?? '') || [...installers].some((dir) => rel.startsWith(dir));
 }
 
 /**
@@ -98,10 +108,12 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
   const failedKeys = new Set(output.failed.map((f) => shootKey(f.shoot)));
   const rendering: PreparedRun = { ...prepared, shoots: prepared.shoots.filter((s) => !failedKeys.has(shootKey(s.shoot))) };
   const runs = new UninstallRuns(tree, shardLabel);
+  const fingerprints = new Fingerprints(tree, shardLabel);
   let retired = 0;
   const progress = new Progress(`${label}:`);
   const files = renderRun(rendering, {
     select: shard ? (s) => inShard(shard, s) : undefined,
+    shard: shardLabel,
     previousState: (s) => output.states.get(shootKey(s)),
     retire: (s, r) => {
       const now = retireAll || (retireAfterRuns !== undefined && runs.runs(s, r) >= retireAfterRuns);
@@ -109,17 +121,24 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
       return now;
     },
     onState: (s, state) => runs.record(s, state),
+    // Incremental: a shoot whose inputs, state and tool are as at the last synth is not rendered.
+    reuse: (key, fingerprint) => fingerprints.reuse(key, fingerprint),
+    onShootFiles: (key, fingerprint, shootFiles) => fingerprints.record(key, fingerprint, shootFiles),
     onShoot: (done, total) => progress.update(done, total),
     kept: keptWithOutput(output),
   });
   let result;
   try {
-    result = writeTree(tree, files, { shard: shardLabel, records: output.records, kept: keptPaths(output.failed), allowRemoval: options.allowRemoval });
+    result = writeTree(tree, files, { shard: shardLabel, records: output.records, kept: keptPaths(output.failed, tree), allowRemoval: options.allowRemoval });
   } finally {
     progress.done();
   }
-  for (const f of output.failed) runs.keep(f.shoot);
+  for (const f of output.failed) {
+    runs.keep(f.shoot);
+    fingerprints.keep(shootKey(f.shoot));
+  }
   runs.save();
+  fingerprints.save();
   const summary = summarize(rendering.shoots.filter((s) => !shard || inShard(shard, s.shoot)), prepared.summary.skippedDocuments);
   printSummary(
     `${label}: ${summary.shoots} shoots, ${summary.pools} pools, ${summary.runtimes} runtimes; `
