@@ -66,8 +66,8 @@ export interface WorkerData {
 /**
  * Worker threads rendering chunks of shoots, driven synchronously from the main thread, which
  * renders too: every chunk goes to a worker, but whichever thread claims it first renders it, so
- * when the main thread needs a chunk no worker has started, it renders it itself instead of
- * waiting. The main thread waits (Atomics.wait) only for a chunk a worker is rendering, and reads
+ * the main thread renders a chunk it needs that no worker has started, and, while a worker renders
+ * the one it needs, newer chunks. It waits (Atomics.wait) only when no chunk is left unclaimed, and reads
  * the workers' results with receiveMessageOnPort: no event loop turn is needed, so the caller
  * still consumes one shoot's files at a time, in shoot order.
  */
@@ -77,6 +77,8 @@ export class RenderPool {
   private readonly workers: { readonly worker: Worker; readonly port: MessagePort; outstanding: number }[] = [];
   private readonly jobs = new Map<number, readonly ShootJob[]>();
   private readonly done = new Map<number, ChunkResult>();
+  /** Chunks the main thread rendered while it waited for an older one. */
+  private readonly ahead = new Map<number, readonly ShootRendering[]>();
   private nextId = 0;
   /** Shoots the workers rendered (the rest the main thread did). */
   byWorkers = 0;
@@ -103,11 +105,21 @@ export class RenderPool {
     return id;
   }
 
-  /** The chunk's renderings: rendered here if no worker has claimed it, else waited for; a worker's error is thrown here. */
+  /**
+   * The chunk's renderings. Rendered here if no worker has claimed it; else, while a worker renders
+   * it, the main thread renders the newest chunk no worker has claimed (workers take theirs oldest
+   * first), and waits only when there is none. A worker's error is thrown here.
+   */
   take(id: number): readonly ShootRendering[] {
     const jobs = this.jobs.get(id)!;
     this.jobs.delete(id);
-    if (Atomics.compareExchange(this.claims, id, 0, 1) === 0) return jobs.map((job) => renderShoot(job, this.settings));
+    const ahead = this.ahead.get(id);
+    if (ahead) {
+      this.ahead.delete(id);
+      return ahead;
+    }
+    if (this.claim(id)) return this.render(jobs);
+    this.byWorkers += jobs.length;
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       for (const w of this.workers) {
@@ -120,14 +132,27 @@ export class RenderPool {
       if (result) {
         this.done.delete(id);
         if ('error' in result) throw workerError(result.error);
-        this.byWorkers += jobs.length;
         return (result as { shoots: readonly ShootRendering[] }).shoots;
+      }
+      const newest = [...this.jobs.keys()].reverse().find((other) => this.claim(other));
+      if (newest !== undefined) {
+        this.ahead.set(newest, this.render(this.jobs.get(newest)!));
+        continue;
       }
       // A worker that died (it cannot post) would leave this waiting: look at them now and then.
       if (Atomics.wait(this.signal, 0, seen, 5000) === 'timed-out' && this.workers.some((w) => w.worker.threadId < 0)) {
         throw new Error('a render worker thread stopped without a result');
       }
     }
+  }
+
+  /** Whether this thread got the chunk to render (no worker claimed it, nor did this thread before). */
+  private claim(id: number): boolean {
+    return Atomics.compareExchange(this.claims, id, 0, 1) === 0;
+  }
+
+  private render(jobs: readonly ShootJob[]): readonly ShootRendering[] {
+    return jobs.map((job) => renderShoot(job, this.settings));
   }
 
   close(): void {
