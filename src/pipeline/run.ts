@@ -166,9 +166,10 @@ export interface RenderOptions {
    */
   readonly kept?: readonly ShootRef[];
   /**
-   * Threads that render shoots: with more than 1, a fleet with enough shoots to render is
-   * rendered by that many worker threads (ShootRenderer); the files are the same, in the same
-   * order. @default 1 (the calling thread only)
+   * Threads that render shoots: with more than 1, once `inlineRenders` shoots are rendered, the
+   * calling thread shares the rest with `threads - 1` worker threads (ShootRenderer); the files
+   * are the same, in the same order, and callbacks still run in the calling thread.
+   * @default 1 (the calling thread only)
    */
   readonly threads?: number;
   /** With `threads`, how many shoots the calling thread renders before worker threads start. @default INLINE_RENDERS */
