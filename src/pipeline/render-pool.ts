@@ -57,7 +57,7 @@ export type ChunkResult =
 export interface WorkerData {
   readonly settings: ShootRenderSettings;
   readonly results: MessagePort;
-  /** Incremented (and notified) after every result the worker posts. */
+  /** [0]: incremented (and notified) after every result a worker posts and when one stops; [1]: workers stopped. */
   readonly signal: Int32Array;
   /** Per chunk id: 0 until a thread claims the chunk (compareExchange to 1) to render it. */
   readonly claims: Int32Array;
@@ -72,7 +72,7 @@ export interface WorkerData {
  * still consumes one shoot's files at a time, in shoot order.
  */
 export class RenderPool {
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private readonly claims: Int32Array;
   private readonly workers: { readonly worker: Worker; readonly port: MessagePort; outstanding: number }[] = [];
   private readonly jobs = new Map<number, readonly ShootJob[]>();
@@ -111,6 +111,8 @@ export class RenderPool {
    * first), and waits only when there is none. A worker's error is thrown here.
    */
   take(id: number): readonly ShootRendering[] {
+    // A worker that stopped (its error comes as the Worker's 'error' event) may hold a claimed chunk.
+    if (Atomics.load(this.signal, 1) > 0) throw new Error('a render worker thread stopped before the run ended');
     const jobs = this.jobs.get(id)!;
     this.jobs.delete(id);
     const ahead = this.ahead.get(id);
@@ -134,15 +136,13 @@ export class RenderPool {
         if ('error' in result) throw workerError(result.error);
         return (result as { shoots: readonly ShootRendering[] }).shoots;
       }
+      if (Atomics.load(this.signal, 1) > 0) throw new Error('a render worker thread stopped before the run ended');
       const newest = [...this.jobs.keys()].reverse().find((other) => this.claim(other));
       if (newest !== undefined) {
         this.ahead.set(newest, this.render(this.jobs.get(newest)!));
         continue;
       }
-      // A worker that died (it cannot post) would leave this waiting: look at them now and then.
-      if (Atomics.wait(this.signal, 0, seen, 5000) === 'timed-out' && this.workers.some((w) => w.worker.threadId < 0)) {
-        throw new Error('a render worker thread stopped without a result');
-      }
+      Atomics.wait(this.signal, 0, seen);
     }
   }
 

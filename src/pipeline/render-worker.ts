@@ -7,6 +7,14 @@ import { ChunkResult, ShootJob, WorkerData, renderShoot } from './render-pool';
 
 const { settings, results, signal, claims } = workerData as WorkerData;
 
+// Stopping for any reason (an uncaught error, running out of memory) wakes the main thread, which
+// may be waiting for a chunk this worker claimed.
+process.on('exit', () => {
+  Atomics.add(signal, 1, 1);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
+
 parentPort!.on('message', ({ id, jobs }: { id: number; jobs: readonly ShootJob[] }) => {
   const claimed = Atomics.compareExchange(claims, id, 0, 1) === 0;
   results.postMessage(claimed ? render(id, jobs) : { id, skipped: true });
