@@ -15,7 +15,11 @@ export function runtimeLabels(runtimeName: string, type: string, pool: string): 
   };
 }
 
-/** The pod template annotation that rolls the pods when the script or their settings change. */
+/**
+ * The pod template annotation that rolls the pods when their settings change (mode, environment,
+ * fetch, image). Not the script: its version is in the installer ConfigMap's hashed name, which the
+ * pod template names, so a new script rolls the pods through that reference.
+ */
 export const CHECKSUM_ANNOTATION = 'shoot-runtimes.dev/installer-checksum';
 
 /** `install` or `uninstall`: what a node agent's pods do. Not part of the selector, so it can change. */

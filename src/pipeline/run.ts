@@ -13,12 +13,14 @@ import { InstalledRuntime, ShootState, installedRecord, nextShootState, sharedFi
 import { installerVersion } from '../constructs/installer-support';
 import { installerFiles } from '../installer/script';
 import { toolFingerprint } from '../output/fingerprints';
-import { RenderedFile, generateInstaller, generateShoot, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
+import { RenderedFile, generateInstaller, installerDirectory, shootDirectory, toRenderedFiles } from '../output/render';
 import { shootOfPath } from '../output/tree';
 import { OutputError, checkGenerated } from '../validate/output';
 import { readContainerRuntimes } from '../sources';
 import { Assignment } from '../sources/shoot';
 import { gitopsShootProblems } from '../validate/gitops';
+import { ShootJob } from './render-pool';
+import { INLINE_RENDERS, ShootRenderer, Ticket } from './shoot-renderer';
 import { checkContainerRuntime, checkGeneratedNames, checkInstallerEnvironment } from '../validate/input';
 
 /** What one run of the pipeline works on. */
@@ -163,6 +165,17 @@ export interface RenderOptions {
    * rendered, but fleet-wide objects (an Argo CD ApplicationSet) still list them. @default - none
    */
   readonly kept?: readonly ShootRef[];
+  /**
+   * Threads that render shoots: with more than 1, once `inlineRenders` shoots are rendered, the
+   * calling thread shares the rest with `threads - 1` worker threads (ShootRenderer); the files
+   * are the same, in the same order, and callbacks still run in the calling thread.
+   * @default 1 (the calling thread only)
+   */
+  readonly threads?: number;
+  /** With `threads`, how many shoots the calling thread renders before worker threads start. @default INLINE_RENDERS */
+  readonly inlineRenders?: number;
+  /** Called when the shoots are done (or failed) with how many of them worker threads rendered. */
+  readonly onWorkerShoots?: (count: number) => void;
 }
 
 /**
@@ -187,38 +200,58 @@ export function* renderRun(prepared: PreparedRun, options: RenderOptions = {}): 
   // What every shoot's rendering depends on besides its own inputs and state.
   const common = options.reuse || options.onShootFiles ? JSON.stringify([toolFingerprint(), version, prepared.installer, argoSyncWaves]) : '';
   let installerUsed = false;
-  for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
-    options.onShoot?.(i, prepared.shoots.length);
-    if (!select(shoot)) {
-      // Another shard renders it: whether it uses the installer, as far as its last state says.
-      const uses = runtimes.length > 0 || (options.previousState?.(shoot)?.uninstalling.length ?? 0) > 0;
-      rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system', installer: uses ? installerDir : undefined });
-      continue;
+  const settings = { argoSyncWaves, installer };
+  const renderer = new ShootRenderer(settings, { threads: options.threads ?? 1, inline: options.inlineRenders ?? INLINE_RENDERS, shoots: prepared.shoots.length });
+  // Shoots taken up but not yet yielded, in shoot order: their files are reused, or being rendered.
+  const pending: { key: string; fingerprint: string; shoot: ShootRef; state: ShootState; files?: RenderedFile[]; job?: ShootJob; ticket?: Ticket }[] = [];
+  const finish = function* (): Generator<RenderedFile> {
+    const { key, fingerprint, shoot, state, files, job, ticket } = pending.shift()!;
+    if (files) {
+      options.onShootFiles?.(key, fingerprint, files);
+      yield* files;
+      return;
     }
-    const installed = runtimes.map(({ runtime, definition, runtimeConfig }) =>
-      installedRecord(runtime, installerEnvironment(runtime, definition, runtimeConfig)));
-    const state = nextShootState(options.previousState?.(shoot), installed, pools, (r) => options.retire?.(shoot, r) ?? false);
-    options.onState?.(shoot, state);
-    const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
-    const uses = runtimes.length > 0 || uninstalls.length > 0;
-    rendered.push({
-      shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system', installer: uses ? installerDir : undefined,
-    });
-    installerUsed ||= uses;
-    const key = `${shoot.projectNamespace}/${shoot.name}`;
-    const fingerprint = common && shootFingerprint(common, key, runtimes, pools, state);
-    const reused = options.reuse?.(key, fingerprint);
-    if (reused) {
-      options.onShootFiles?.(key, fingerprint, reused);
-      yield* reused;
-      continue;
-    }
-    const generated = generateShoot(shoot, runtimes, { argoSyncWaves, uninstalls, installer });
-    violations.push(...checkGenerated(generated));
-    const shootFiles = toRenderedFiles(generated);
+    const rendering = renderer.take(job!, ticket);
+    violations.push(...rendering.violations);
+    const shootFiles = rendering.files;
     if (state.installed.length > 0 || state.uninstalling.length > 0) shootFiles.push({ path: stateFilePath(shoot), content: stateText(state) });
     options.onShootFiles?.(key, fingerprint, shootFiles);
     yield* shootFiles;
+  };
+  try {
+    for (const [i, { shoot, runtimes, pools }] of prepared.shoots.entries()) {
+      options.onShoot?.(i, prepared.shoots.length);
+      if (!select(shoot)) {
+        // Another shard renders it: whether it uses the installer, as far as its last state says.
+        const uses = runtimes.length > 0 || (options.previousState?.(shoot)?.uninstalling.length ?? 0) > 0;
+        rendered.push({ shoot, directory: shootDirectory(shoot), installers: runtimes.map((r) => r.runtime.name), namespace: 'kube-system', installer: uses ? installerDir : undefined });
+        continue;
+      }
+      const installed = runtimes.map(({ runtime, definition, runtimeConfig }) =>
+        installedRecord(runtime, installerEnvironment(runtime, definition, runtimeConfig)));
+      const state = nextShootState(options.previousState?.(shoot), installed, pools, (r) => options.retire?.(shoot, r) ?? false);
+      options.onState?.(shoot, state);
+      const uninstalls = state.uninstalling.map((target) => ({ target, env: target.env, keepFiles: sharedFiles(target, state.installed) }));
+      const uses = runtimes.length > 0 || uninstalls.length > 0;
+      rendered.push({
+        shoot, directory: shootDirectory(shoot), installers: [...runtimes.map((r) => r.runtime.name), ...uninstalls.map((u) => u.target.name)], namespace: 'kube-system', installer: uses ? installerDir : undefined,
+      });
+      installerUsed ||= uses;
+      const key = `${shoot.projectNamespace}/${shoot.name}`;
+      const fingerprint = common && shootFingerprint(common, key, runtimes, pools, state);
+      const reused = options.reuse?.(key, fingerprint);
+      if (reused) {
+        pending.push({ key, fingerprint, shoot, state, files: reused });
+      } else {
+        const job: ShootJob = { shoot, runtimes, uninstalls };
+        pending.push({ key, fingerprint, shoot, state, job, ticket: renderer.submit(job) });
+      }
+      while (pending.length > renderer.window) yield* finish();
+    }
+    while (pending.length > 0) yield* finish();
+  } finally {
+    renderer.close();
+    options.onWorkerShoots?.(renderer.byWorkers);
   }
   if (installerUsed) {
     const generated = generateInstaller({ argoSyncWaves, files });

@@ -3,6 +3,7 @@ import { shootKey } from '../../model/container-runtime';
 import { checkTree } from '../../output/check';
 import { OutputTree } from '../../output/tree';
 import { PreparedRun, prepareRun, renderRun } from '../../pipeline/run';
+import { renderThreads } from '../../pipeline/render-pool';
 import { inShard, shardName } from '../../pipeline/shard';
 import { printSummary } from '../format';
 import { resolveRunOptions } from '../run-options';
@@ -33,6 +34,7 @@ export const checkCommand: CommandModule<{}, SynthArguments> = {
       shard: shard && shardName(shard),
       previousState: (s) => output.states.get(shootKey(s)),
       kept: keptWithOutput(output),
+      threads: renderThreads(),
     });
     const report = checkTree(tree, files, { shard: shard && shardName(shard), records: output.records, kept: keptPaths(output.failed, tree) });
     const kept = output.failed.map((f) => `kept: ${shootKey(f.shoot)} (its input has problems; its last output stays as it is)`);

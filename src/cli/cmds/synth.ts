@@ -7,6 +7,7 @@ import { OutputTree, shootOfPath } from '../../output/tree';
 import { writeTree } from '../../output/write';
 import { shootDirectory } from '../../output/render';
 import { FailedShoot, PreparedRun, prepareRun, renderRun, summarize } from '../../pipeline/run';
+import { renderThreads } from '../../pipeline/render-pool';
 import { inShard, shardName } from '../../pipeline/shard';
 import { ShootRef, shootKey } from '../../model/container-runtime';
 import { printSummary } from '../format';
@@ -126,6 +127,7 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
     onShootFiles: (key, fingerprint, shootFiles) => fingerprints.record(key, fingerprint, shootFiles),
     onShoot: (done, total) => progress.update(done, total),
     kept: keptWithOutput(output),
+    threads: renderThreads(),
   });
   let result;
   try {
