@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DiagnosticCollector } from '../diagnostics';
+import type { DiagnosticCollector } from '../diagnostics';
 import { compareStrings } from '../model/container-runtime';
 
 /** Files an input directory contributes: YAML and JSON manifests. */

@@ -1,6 +1,6 @@
 import { readRegularFile } from './input-files';
 import { LineCounter, Node, isMap, isSeq, parseAllDocuments } from 'yaml';
-import { Diagnostic } from '../diagnostics';
+import type { Diagnostic } from '../diagnostics';
 
 /**
  * Sharpens diagnostics that name a field path to the line where that field starts. Only runs

@@ -135,12 +135,18 @@ test('random valid pipeline runtimes, on Shoot pools or seed ContainerRuntimes w
       // containerd 1.6 has no per-handler snapshotter (1.7 added it): its dump drops the key, so
       // the written file is read with a TOML parser instead.
       if (c.snapshotter) expect(criRuntimes(written)[c.handler].snapshotter).toBe(c.snapshotter);
-      for (const [key, value] of Object.entries(c.options ?? {})) expect([key, table.options?.[key]]).toEqual([key, expectedValue(value, binaryPath)]);
+      for (const [key, value] of Object.entries(c.options ?? {})) {
+        // containerd 1.6's `config dump` prints a character beyond U+FFFF as \u0000 (checked here
+        // with Debian's 1.6.20): such a value is read back from the written file instead.
+        const astral = typeof value === 'string' && [...value].some((ch) => ch.codePointAt(0)! > 0xffff);
+        const read = astral ? criRuntimes(written)[c.handler].options?.[key] : table.options?.[key];
+        expect([key, read]).toEqual([key, expectedValue(value, binaryPath)]);
+      }
     }
     expect(runtimes.runc).toBeDefined();
     expect(rendered.BINARY_PATH).toBe(binaryPath);
     for (const f of d.files) expect(h.read(`${binaryPath}/${f}`)).toBe(`${f} binary\n`);
     if (d.config) expect(h.read(d.config)).toContain(`net-raw = "${d.netRaw}"`);
     expect(runInstaller(env, { shell: d.shell, mode: 'verify' }).status).toBe(0);
-  }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 6) });
+  }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 6), ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) });
 });
