@@ -9,8 +9,6 @@ import { hostDirectoryProblem, isWithin, runtimeConfigPathProblem, runtimeFileNa
 import { INSTALLER_ENV_KEYS } from '../installer/environment';
 import { MAX_TOML_STRING } from '../installer/toml';
 
-/** The keys installerEnvironment renders; nothing else of an installer's environment is ours to set. */
-export const RENDERED_KEYS: readonly string[] = INSTALLER_ENV_KEYS;
 /** Longest value of any key: far below Linux's 128 KiB per environment string. */
 const MAX_VALUE = 64 * 1024;
 
@@ -22,7 +20,7 @@ export interface EnvironmentProblem {
 
 /**
  * Every reason install.sh (install or uninstall mode) would refuse `env`, or the host rules
- * forbid it; empty when it is fine. `extraKeys` are keys the caller sets besides RENDERED_KEYS
+ * forbid it; empty when it is fine. `extraKeys` are keys the caller sets besides INSTALLER_ENV_KEYS
  * (the DaemonSet's HOST_ROOT, ARTIFACT_DIR, the uninstaller's KEEP_FILES); any other key is a
  * problem, so a record can never carry a restart or check command.
  */
@@ -32,7 +30,7 @@ export function installerEnvironmentProblems(
   const out: EnvironmentProblem[] = [];
   const report = (key: string, message: string) => out.push({ key, message });
   for (const [key, value] of Object.entries(env)) {
-    if (!RENDERED_KEYS.includes(key) && !extraKeys.includes(key)) report(key, 'is not a variable shoot-runtimes sets');
+    if (!(INSTALLER_ENV_KEYS as readonly string[]).includes(key) && !extraKeys.includes(key)) report(key, 'is not a variable shoot-runtimes sets');
     else if (typeof value !== 'string') report(key, 'must be a string');
     else if (value.includes('\0')) report(key, 'contains a NUL character');
     else if (value.length > MAX_VALUE) report(key, `is longer than ${MAX_VALUE} characters`);
