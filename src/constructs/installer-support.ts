@@ -42,8 +42,13 @@ export const INSTALLER_NAME = 'shoot-runtimes-installer';
  */
 export function installerVersion(files: Readonly<Record<string, string>>): string {
   const sorted = Object.keys(files).sort().map((name) => [name, files[name]]);
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 10);
+  // Every shoot of a run asks for the same files' version: hash them once (comparing the texts is cheap).
+  if (lastVersion && lastVersion.sorted.length === sorted.length && lastVersion.sorted.every(([n, t], i) => n === sorted[i][0] && t === sorted[i][1])) return lastVersion.version;
+  lastVersion = { sorted, version: createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 10) };
+  return lastVersion.version;
 }
+
+let lastVersion: { sorted: string[][]; version: string } | undefined;
 
 export interface InstallerConfigMapProps {
   /** @default 'kube-system' */

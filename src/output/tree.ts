@@ -130,15 +130,19 @@ export class OutputTree {
    */
   private readonly realDirectories = new Set<string>();
 
-  constructor(public readonly root: string) {}
+  /** The root as path.join writes it, ending in a separator. */
+  private readonly normalizedRoot: string;
+
+  constructor(public readonly root: string) {
+    this.normalizedRoot = `${path.join(root, '.').replace(/\/$/, '')}/`;
+  }
 
   /** The absolute path of `rel`, after checking that it is relative and normalized. */
   public abs(rel: string): string {
-    if (path.posix.isAbsolute(rel) || path.posix.normalize(rel) !== rel || rel.split('/').includes('..') || rel === '.') {
-      throw new Error(`refusing a path outside the output directory: ${JSON.stringify(rel)}`);
-    }
-    return path.join(this.root, rel);
+    if (!NORMALIZED_RELATIVE.test(rel)) throw new Error(`refusing a path outside the output directory: ${JSON.stringify(rel)}`);
+    return `${this.normalizedRoot}${rel}`;
   }
+
 
   /**
    * The first entry on the way to `rel` that the tool must not go through: a symbolic link (to a
@@ -148,7 +152,9 @@ export class OutputTree {
   public obstacle(rel: string): Obstacle | undefined {
     this.abs(rel);
     const parts = rel.split('/');
-    for (let i = 1; i <= parts.length; i++) {
+    // A file in a directory already proven real: only the file itself is left to look at.
+    const parentProven = parts.length > 1 && this.realDirectories.has(rel.slice(0, rel.lastIndexOf('/')));
+    for (let i = parentProven ? parts.length : 1; i <= parts.length; i++) {
       const sub = parts.slice(0, i).join('/');
       if (i < parts.length && this.realDirectories.has(sub)) continue;
       const stat = lstatOrUndefined(path.join(this.root, sub));
@@ -169,28 +175,47 @@ export class OutputTree {
 
   /** The text of `rel` if it is a regular file reached without links; `undefined` if absent. */
   public read(rel: string): string | undefined {
-    if (this.obstacle(rel) !== undefined) return undefined;
+    const slash = rel.lastIndexOf('/');
+    // The directories on the way (proven once per run); the file itself is opened without following a link.
+    if (slash > 0 && !this.realDirectories.has(rel.slice(0, slash)) && this.obstacle(rel) !== undefined) return undefined;
+    let fd: number;
     try {
-      return fs.readFileSync(this.abs(rel), 'utf8');
+      fd = fs.openSync(this.abs(rel), READ_NO_FOLLOW);
     } catch (error) {
-      if (isErrnoError(error) && error.code === 'ENOENT') return undefined;
+      // ELOOP: a link; ENOENT, ENOTDIR: nothing there.
+      if (isErrnoError(error) && ['ENOENT', 'ENOTDIR', 'ELOOP'].includes(error.code!)) return undefined;
       throw error;
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      // Not a regular file (a directory, a FIFO opened without blocking): not the tool's file.
+      if (!stat.isFile()) return undefined;
+      // One read for the whole file (a proof reads a fleet's files): a short read of a regular file is its end.
+      if (readBuffer.length <= stat.size) readBuffer = Buffer.allocUnsafe(stat.size + 65536);
+      const length = fs.readSync(fd, readBuffer, 0, stat.size + 1, 0);
+      return length <= stat.size ? readBuffer.toString('utf8', 0, length) : fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
   /** Creates the directories of `rel`, refusing to go through a link or a file. */
   public makeParents(rel: string): void {
     const dir = path.posix.dirname(rel);
-    if (dir === '.') return;
+    if (dir === '.' || this.realDirectories.has(dir)) return;
     this.refuseObstacle(dir, true);
     fs.mkdirSync(this.abs(dir), { recursive: true });
+    // Proven or made real: the next file in it needs no lstat of its parents (removals forget them).
+    for (let d = dir; d !== '.'; d = path.posix.dirname(d)) this.realDirectories.add(d);
   }
 
-  /** Writes `rel` in place (a staged file no one reads before the run renames it). */
+  /**
+   * Creates the new file `rel` (a staged file no one reads before the run renames it). Fails if
+   * anything is at `rel` already: O_CREAT|O_EXCL never follows a link there.
+   */
   public writeFile(rel: string, content: string): void {
     this.makeParents(rel);
-    this.refuseObstacle(rel, false);
-    fs.writeFileSync(this.abs(rel), content);
+    fs.writeFileSync(this.abs(rel), content, { flag: 'wx' });
   }
 
   /** Writes `rel` through a temp file and a rename. */
@@ -246,6 +271,14 @@ export class OutputTree {
     throw new FileSystemError([{ origin: { file: this.abs(found.path), line: 0 }, message: found.problem }]);
   }
 }
+
+/** A relative path without empty, `.` or `..` segments: what path.posix.normalize leaves as it is. */
+const NORMALIZED_RELATIVE = /^(?:(?!\.\.?\/)[^/]+\/)*(?!\.\.?$)[^/]+$/;
+
+let readBuffer = Buffer.alloc(0);
+
+/** Reading never follows a link at the file itself, and never waits on a FIFO. */
+const READ_NO_FOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
   return fs.lstatSync(p, { throwIfNoEntry: false });
