@@ -9,6 +9,7 @@ import { synthesize } from '../src/cli/cmds/synth';
 import { resolveRunOptions } from '../src/cli/run-options';
 import { checkCommand } from '../src/cli/cmds/check';
 import { OutputTree } from '../src/output/tree';
+import { readRecords } from '../src/output/ownership';
 import { readTree, shoot, tempDir, writeFiles } from './support/fixtures';
 
 /** A shoot of the test fleet: which runtimes each of its two pools has, and gVisor's flag. */
@@ -66,7 +67,7 @@ test('a re-run renders only the shoots whose input changed, and a file changed b
   const renders: string[] = [];
   const run = () => {
     const tree = OutputTree.open(out, true);
-    const store = new Fingerprints(tree);
+    const store = new Fingerprints(tree, readRecords(tree).owned);
     const reused = new Set<string>();
     renders.length = 0;
     writeTree(tree, renderRun(prepareRun({ inputs: [input] }), {
@@ -94,5 +95,15 @@ test('a re-run renders only the shoots whose input changed, and a file changed b
   run();
   expect(renders).toEqual(['garden-p2/s2']);
   expect(fs.readFileSync(ds, 'utf8')).toContain('kind: DaemonSet');
+  // The record no longer names one of a shoot's files: the fingerprint proves nothing then.
+  const recordFile = path.join(out, '.shoot-runtimes/owned.json');
+  const record = JSON.parse(fs.readFileSync(recordFile, 'utf8'));
+  delete record.files['shoots/garden-p1/s1/runtimeclass-gvisor-a.yaml'];
+  fs.writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  run();
+  expect(renders).toEqual(['garden-p1/s1']);
+  expect(JSON.parse(fs.readFileSync(recordFile, 'utf8')).files).toHaveProperty(['shoots/garden-p1/s1/runtimeclass-gvisor-a.yaml']);
   expect(Object.keys(fingerprints())).toHaveLength(6);
+  // Per shoot, the state holds a fingerprint and one digest of its files, not every file's hash again.
+  expect(Object.values(fingerprints()).every((e) => /^[0-9a-f]{64}$/.test((e as { files: string }).files))).toBe(true);
 });

@@ -4,12 +4,13 @@ import * as path from 'path';
 import { DiagnosticCollector } from '../diagnostics';
 import { STATE_DIR, isPlainObject, readStateJson, sha256 } from './ownership';
 import { RenderedFile } from './render';
-import { OutputTree, isOutputPath } from './tree';
+import { OutputTree, shootOfPath } from './tree';
 
 /**
  * What proves a shoot's output unchanged without rendering it: per shoot, a fingerprint of
- * everything its rendering depends on, and the files that rendering gave (path -> sha256). Tool
- * state, not output: `check` never reads it, and it is kept per shard.
+ * everything its rendering depends on, and a digest of the files that rendering gave (their paths
+ * and hashes, as the ownership record names them). Tool state, not output: `check` never reads it,
+ * and it is kept per shard.
  */
 export function fingerprintsPath(shard?: string): string {
   return `${STATE_DIR}/fingerprints${shard ? `.${shard}` : ''}.json`;
@@ -17,34 +18,48 @@ export function fingerprintsPath(shard?: string): string {
 
 interface Entry {
   readonly fingerprint: string;
-  readonly files: Readonly<Record<string, string>>;
+  /** filesDigest of the shoot's files. */
+  readonly files: string;
 }
 
 export class Fingerprints {
   private readonly previous: Readonly<Record<string, Entry>>;
   private readonly next: Record<string, Entry> = {};
+  /** The ownership record's paths by shoot: each shoot's directory and state file. */
+  private readonly byShoot = new Map<string, string[]>();
 
-  /** Reads the last run's fingerprints; a file of the wrong form counts as none (it is a cache). */
-  constructor(private readonly tree: OutputTree, private readonly shard?: string) {
+  /**
+   * Reads the last run's fingerprints; a file of the wrong form counts as none (it is a cache).
+   * `owned`: the run's ownership record as read before rendering (the files' hashes).
+   */
+  constructor(private readonly tree: OutputTree, private readonly owned: ReadonlyMap<string, string>, private readonly shard?: string) {
     const saved = readStateJson(tree, fingerprintsPath(shard), new DiagnosticCollector(), '');
     const shoots = isPlainObject(saved) && isPlainObject(saved.shoots) ? saved.shoots : {};
-    const valid = (e: unknown): e is Entry => isPlainObject(e) && typeof e.fingerprint === 'string' && isPlainObject(e.files)
-      && Object.values(e.files).every((h) => typeof h === 'string');
+    const valid = (e: unknown): e is Entry => isPlainObject(e) && typeof e.fingerprint === 'string' && typeof e.files === 'string';
     this.previous = Object.fromEntries(Object.entries(shoots).filter(([, e]) => valid(e))) as Record<string, Entry>;
+    for (const rel of owned.keys()) {
+      const key = shootFileOwner(rel);
+      if (key === undefined) continue;
+      const files = this.byShoot.get(key);
+      if (files) files.push(rel);
+      else this.byShoot.set(key, [rel]);
+    }
   }
 
   /**
    * The shoot's files as they are on disk, when they provably are what rendering would give: the
-   * fingerprint is the one they were rendered with, and every file still has the recorded bytes.
-   * Otherwise `undefined`: render.
+   * fingerprint is the one they were rendered with, the record names the files that rendering
+   * gave, and every file still has the recorded bytes. Otherwise `undefined`: render.
    */
   public reuse(key: string, fingerprint: string): RenderedFile[] | undefined {
     const entry = this.previous[key];
     if (entry?.fingerprint !== fingerprint) return undefined;
+    const recorded = (this.byShoot.get(key) ?? []).map((rel) => ({ path: rel, sha256: this.owned.get(rel)! }));
+    if (filesDigest(recorded) !== entry.files) return undefined;
     const files: RenderedFile[] = [];
-    for (const [rel, hash] of Object.entries(entry.files)) {
-      // Only paths of the output layout, read without following links (OutputTree.read).
-      const content = isOutputPath(rel) ? this.tree.read(rel) : undefined;
+    for (const { path: rel, sha256: hash } of recorded) {
+      // Only paths of the output layout (the record's are), read without following links (OutputTree.read).
+      const content = this.tree.read(rel);
       if (content === undefined || sha256(content) !== hash) return undefined;
       files.push({ path: rel, content, onDisk: { sha256: hash } });
     }
@@ -58,7 +73,7 @@ export class Fingerprints {
 
   /** Remembers what a shoot's files are for this fingerprint (rendered or reused). */
   public record(key: string, fingerprint: string, files: readonly RenderedFile[]): void {
-    this.next[key] = { fingerprint, files: Object.fromEntries(files.map((f) => [f.path, f.onDisk?.sha256 ?? sha256(f.content)])) };
+    this.next[key] = { fingerprint, files: filesDigest(files.map((f) => ({ path: f.path, sha256: f.onDisk?.sha256 ?? sha256(f.content) }))) };
   }
 
   /** Writes the fingerprints (after the tree was written). */
@@ -66,6 +81,17 @@ export class Fingerprints {
     const shoots = Object.fromEntries(Object.keys(this.next).sort().map((k) => [k, this.next[k]]));
     this.tree.writeAtomically(fingerprintsPath(this.shard), `${JSON.stringify({ shoots })}\n`);
   }
+}
+
+/** The shoot whose rendering writes `rel` (its directory's files and its state file; not its GitOps objects). */
+function shootFileOwner(rel: string): string | undefined {
+  return rel.startsWith('shoots/') || rel.startsWith(`${STATE_DIR}/installed/`) ? shootOfPath(rel) : undefined;
+}
+
+/** One hash over a shoot's files, paths and contents' hashes, in path order. */
+function filesDigest(files: readonly { readonly path: string; readonly sha256: string }[]): string {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return sha256(sorted.map((f) => `${f.path}\0${f.sha256}\n`).join(''));
 }
 
 let tool: string | undefined;

@@ -292,8 +292,18 @@ export function runPipeline(options: PipelineOptions): PipelineResult {
  * (origins) is left out: moving a Shoot within its file changes nothing.
  */
 function shootFingerprint(common: string, key: string, runtimes: readonly ResolvedContainerRuntime[], pools: ReadonlySet<string> | undefined, state: ShootState): string {
-  const text = JSON.stringify([common, key, runtimes, pools && [...pools].sort(), state], (k, v) => (k === 'origin' ? undefined : v));
+  // A catalog entry is one object for every runtime of its type: its text is made once.
+  const resolved = runtimes.map(({ runtime, definition, runtimeConfig }) => [{ ...runtime, origin: undefined }, definitionText(definition), runtimeConfig]);
+  const text = JSON.stringify([common, key, resolved, pools && [...pools].sort(), state]);
   return createHash('sha256').update(text).digest('hex');
+}
+
+const definitionTexts = new WeakMap<RuntimeDefinition, string>();
+
+function definitionText(definition: RuntimeDefinition): string {
+  let text = definitionTexts.get(definition);
+  if (text === undefined) definitionTexts.set(definition, text = JSON.stringify(definition, (k, v) => (k === 'origin' ? undefined : v)));
+  return text;
 }
 
 function shootOf(key: string): ShootRef {

@@ -76,6 +76,7 @@ export function readOutputState(tree: OutputTree, prepared: PreparedRun, options
  * references (a shared directory): kept exactly as it is.
  */
 export function keptPaths(failed: readonly FailedShoot[], tree: OutputTree): (rel: string) => boolean {
+  if (failed.length === 0) return () => false;
   const keys = new Set(failed.map((f) => shootKey(f.shoot)));
   const installers = new Set<string>();
   for (const f of failed) {
@@ -109,7 +110,7 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
   const failedKeys = new Set(output.failed.map((f) => shootKey(f.shoot)));
   const rendering: PreparedRun = { ...prepared, shoots: prepared.shoots.filter((s) => !failedKeys.has(shootKey(s.shoot))) };
   const runs = new UninstallRuns(tree, shardLabel);
-  const fingerprints = new Fingerprints(tree, shardLabel);
+  const fingerprints = new Fingerprints(tree, output.records.owned, shardLabel);
   let retired = 0;
   const progress = new Progress(`${label}:`);
   const files = renderRun(rendering, {
