@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { OutputTree } from '../src/output/tree';
+import { OutputTree, isOutputPath } from '../src/output/tree';
 import { tempDir } from './support/fixtures';
 
 // The output tree's reads and writes: what a proof of unchanged files and the staging writes rely on.
@@ -65,4 +65,15 @@ test('a staged write creates a new file and never writes through a link or over 
   expect(() => tree.writeFile('staging/link.yaml', 'x')).toThrow(/EEXIST/);
   expect(() => tree.writeFile('staging/old.yaml', 'x')).toThrow(/EEXIST/);
   expect(fs.readFileSync(path.join(root, 'outside/target.yaml'), 'utf8')).toBe('keep\n');
+});
+
+test('only normalized paths of the output layout are output paths', () => {
+  for (const good of ['shoots/p/s/a.yaml', 'shoots/p/s/..yaml', 'installer/0123456789/configmap-x.yaml', '.shoot-runtimes/installed/p/s.json', 'flux/p/s.yaml', 'argocd/applicationset.yaml', 'garden/x.yaml']) {
+    expect([good, isOutputPath(good)]).toEqual([good, true]);
+  }
+  for (const bad of ['shoots/p/../s/a.yaml', 'shoots/../p/s.yaml', 'shoots/./s/a.yaml', 'shoots/p//s/a.yaml', 'shoots//p/s/a.yaml', '/shoots/p/s/a.yaml',
+    'shoots/p/s/a.yml', 'shoots/p/s/t/a.yaml', '../victim.txt', 'shoots/p/s/a.yaml/', '.shoot-runtimes/owned.json', '.shoot-runtimes/installed/../s.json',
+    'shoots/p/s\n/a.yaml', 'installer/0123456789/../x.yaml', 'flux/_artifactgenerators/../p.yaml']) {
+    expect([bad, isOutputPath(bad)]).toEqual([bad, false]);
+  }
 });

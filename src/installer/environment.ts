@@ -19,13 +19,14 @@ export const INSTALLER_ENV_KEYS = [
 export function installerEnvironment(
   runtime: ContainerRuntime, definition: RuntimeDefinition, runtimeConfig?: string,
 ): Record<string, string> {
+  const { files, handlers, tables } = definitionValues(definition, runtime.binaryPath);
   const env: Record<string, string> = {
     BINARY_PATH: runtime.binaryPath,
     POOL_NAME: runtime.pool,
-    RUNTIME_FILES: definition.files.map((file) => path.posix.basename(file)).join('\n'),
-    RUNTIME_HANDLERS: definition.classes.map((c) => c.handler).join(' '),
+    RUNTIME_FILES: files,
+    RUNTIME_HANDLERS: handlers,
     RUNTIME_NAME: runtime.type,
-    RUNTIME_TABLES: runtimeTables(definition, runtime.binaryPath),
+    RUNTIME_TABLES: tables,
   };
   if (definition.config && runtimeConfig !== undefined) {
     env.RUNTIME_CONFIG_PATH = definition.config.path;
@@ -33,6 +34,27 @@ export function installerEnvironment(
   }
   return env;
 }
+
+/**
+ * The values that come from the catalog entry: made once per entry and host directory (a fleet's
+ * runtimes of a type share both), not once per runtime.
+ */
+function definitionValues(definition: RuntimeDefinition, binaryPath: string): { files: string; handlers: string; tables: string } {
+  let byPath = definitionCache.get(definition);
+  if (!byPath) definitionCache.set(definition, byPath = new Map());
+  let values = byPath.get(binaryPath);
+  if (!values) {
+    values = {
+      files: definition.files.map((file) => path.posix.basename(file)).join('\n'),
+      handlers: definition.classes.map((c) => c.handler).join(' '),
+      tables: runtimeTables(definition, binaryPath),
+    };
+    byPath.set(binaryPath, values);
+  }
+  return values;
+}
+
+const definitionCache = new WeakMap<RuntimeDefinition, Map<string, { files: string; handlers: string; tables: string }>>();
 
 /**
  * The handlers' containerd tables, with headers relative to the CRI runtimes table; the script

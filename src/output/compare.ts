@@ -38,8 +38,8 @@ export class TreeComparer {
     if (!isOutputPath(file.path)) throw new Error(`refusing to write a path outside the output layout: ${JSON.stringify(file.path)}`);
     if (this.rendered.has(file.path)) throw new Error(`two generated files share the path ${file.path}`);
     this.rendered.set(file.path, hash);
-    // Read from this very path in this run, without following a link (Fingerprints.reuse).
-    if (file.onDisk) return { state: 'unchanged', current: file.content };
+    // Read back from this very path in this run, without following a link (Fingerprints.reuse).
+    if (file.onDisk) return { state: 'unchanged' };
     const obstacle = this.tree.obstacle(file.path);
     if (obstacle !== undefined) return { state: 'blocked', obstacle };
     const current = this.tree.read(file.path);

@@ -2,9 +2,10 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DiagnosticCollector } from '../diagnostics';
-import { STATE_DIR, isPlainObject, readStateJson, sha256 } from './ownership';
+import { STATE_DIR, isPlainObject, readStateJson, recordPath, sha256 } from './ownership';
+import { ReadBack, filesDigest, readBack, shootFileOwner } from './read-back';
 import { RenderedFile } from './render';
-import { OutputTree, shootOfPath } from './tree';
+import { OutputTree } from './tree';
 
 /**
  * What proves a shoot's output unchanged without rendering it: per shoot, a fingerprint of
@@ -28,11 +29,15 @@ export class Fingerprints {
   /** The ownership record's paths by shoot: each shoot's directory and state file. */
   private readonly byShoot = new Map<string, string[]>();
 
+  /** Shoot -> digest of its files as they are on disk (ReadBackResult), read back when first needed. */
+  private disk?: ReadonlyMap<string, string>;
+
   /**
    * Reads the last run's fingerprints; a file of the wrong form counts as none (it is a cache).
-   * `owned`: the run's ownership record as read before rendering (the files' hashes).
+   * `owned`: the run's ownership record as read before rendering (the files' hashes);
+   * `readBack`: the output already being read back in a worker thread. @default - read back in this thread
    */
-  constructor(private readonly tree: OutputTree, private readonly owned: ReadonlyMap<string, string>, private readonly shard?: string) {
+  constructor(private readonly tree: OutputTree, private readonly owned: ReadonlyMap<string, string>, private readonly shard?: string, private readonly readBack?: ReadBack) {
     const saved = readStateJson(tree, fingerprintsPath(shard), new DiagnosticCollector(), '');
     const shoots = isPlainObject(saved) && isPlainObject(saved.shoots) ? saved.shoots : {};
     const valid = (e: unknown): e is Entry => isPlainObject(e) && typeof e.fingerprint === 'string' && typeof e.files === 'string';
@@ -48,22 +53,27 @@ export class Fingerprints {
 
   /**
    * The shoot's files as they are on disk, when they provably are what rendering would give: the
-   * fingerprint is the one they were rendered with, the record names the files that rendering
-   * gave, and every file still has the recorded bytes. Otherwise `undefined`: render.
+   * fingerprint is the one they were rendered with, and the files the record names for the shoot
+   * are the ones that rendering gave and still hold the recorded bytes (the digests agree).
+   * Otherwise `undefined`: render.
    */
   public reuse(key: string, fingerprint: string): RenderedFile[] | undefined {
     const entry = this.previous[key];
-    if (entry?.fingerprint !== fingerprint) return undefined;
-    const recorded = (this.byShoot.get(key) ?? []).map((rel) => ({ path: rel, sha256: this.owned.get(rel)! }));
-    if (filesDigest(recorded) !== entry.files) return undefined;
-    const files: RenderedFile[] = [];
-    for (const { path: rel, sha256: hash } of recorded) {
-      // Only paths of the output layout (the record's are), read without following links (OutputTree.read).
-      const content = this.tree.read(rel);
-      if (content === undefined || sha256(content) !== hash) return undefined;
-      files.push({ path: rel, content, onDisk: { sha256: hash } });
+    if (entry?.fingerprint !== fingerprint || this.onDisk().get(key) !== entry.files) return undefined;
+    const { tree, owned } = this;
+    // The writer leaves these files as they are and never needs their text: it is read only if asked for.
+    return (this.byShoot.get(key) ?? []).map((rel) => ({ path: rel, onDisk: { sha256: owned.get(rel)! }, get content() { return tree.read(rel) ?? ''; } }));
+  }
+
+  private onDisk(): ReadonlyMap<string, string> {
+    if (this.disk === undefined) {
+      const record = recordPath(this.shard);
+      const back = this.readBack?.result();
+      const text = back && this.tree.read(record);
+      // A worker read back before this run held the lock: that counts only for the record this run reads.
+      this.disk = back && text !== undefined && sha256(text) === back.recordDigest ? back.shoots : readBack(this.tree, record).shoots;
     }
-    return files;
+    return this.disk;
   }
 
   /** Carries a shoot's entry over unchanged (a shoot `--keep-going` kept as it was). */
@@ -81,17 +91,6 @@ export class Fingerprints {
     const shoots = Object.fromEntries(Object.keys(this.next).sort().map((k) => [k, this.next[k]]));
     this.tree.writeAtomically(fingerprintsPath(this.shard), `${JSON.stringify({ shoots })}\n`);
   }
-}
-
-/** The shoot whose rendering writes `rel` (its directory's files and its state file; not its GitOps objects). */
-function shootFileOwner(rel: string): string | undefined {
-  return rel.startsWith('shoots/') || rel.startsWith(`${STATE_DIR}/installed/`) ? shootOfPath(rel) : undefined;
-}
-
-/** One hash over a shoot's files, paths and contents' hashes, in path order. */
-function filesDigest(files: readonly { readonly path: string; readonly sha256: string }[]): string {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return sha256(sorted.map((f) => `${f.path}\0${f.sha256}\n`).join(''));
 }
 
 let tool: string | undefined;

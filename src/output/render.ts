@@ -10,8 +10,9 @@ export interface RenderedFile {
   readonly path: string;
   readonly content: string;
   /**
-   * Set when `content` was just read from this path of the output directory and has this sha256
-   * (a shoot's file that incremental synth proved unchanged): the writer need not read it again.
+   * Set when this path of the output directory was proven, in this run, to hold bytes with this
+   * sha256 (a shoot's file that incremental synth proved unchanged): the writer leaves it as it
+   * is, and `content` is read from the disk only when asked for.
    * @default - rendered
    */
   readonly onDisk?: { readonly sha256: string };

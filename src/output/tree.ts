@@ -45,8 +45,8 @@ export function shootOfPath(rel: string): string | undefined {
 
 /** Whether `rel` is a path of the output layout (and so may be written, recorded and removed). */
 export function isOutputPath(rel: string): boolean {
-  return path.posix.normalize(rel) === rel && OUTPUT_LAYOUT.some((re) => re.test(rel))
-    && !rel.split('/').some((s) => s === '.' || s === '..');
+  // The layout's segments are never empty, `.` or `..`: a path it matches is normalized and stays inside.
+  return OUTPUT_LAYOUT.some((re) => re.test(rel));
 }
 
 /**

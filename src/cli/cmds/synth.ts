@@ -1,5 +1,6 @@
 import { CommandModule } from 'yargs';
 import { Fingerprints } from '../../output/fingerprints';
+import { ReadBack } from '../../output/read-back';
 import { OutputLock } from '../../output/lock';
 import { StateError, readRecords } from '../../output/ownership';
 import { UninstallRuns, readShootStates } from '../../output/state';
@@ -93,24 +94,30 @@ export function keptPaths(failed: readonly FailedShoot[], tree: OutputTree): (re
  */
 export function synthesize(options: RunOptions, label: string, retireAll: boolean, mode: { keepGoing?: boolean } = {}): void {
   const keepGoing = mode.keepGoing === true;
-  const prepared = prepareRun(options, { keepGoing });
-  const tree = OutputTree.open(options.outDir, true);
-  const lock = OutputLock.acquire(tree);
+  // With threads, the last output is read back (for incremental synth) while the inputs are read.
+  const readBack = renderThreads() > 1 ? ReadBack.start(options.outDir, options.shard && shardName(options.shard)) : undefined;
   try {
-    write(tree, prepared, options, label, retireAll, keepGoing);
+    const prepared = prepareRun(options, { keepGoing });
+    const tree = OutputTree.open(options.outDir, true);
+    const lock = OutputLock.acquire(tree);
+    try {
+      write(tree, prepared, options, label, retireAll, keepGoing, readBack);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    readBack?.close();
   }
 }
 
-function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, label: string, retireAll: boolean, keepGoing: boolean): void {
+function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, label: string, retireAll: boolean, keepGoing: boolean, readBack?: ReadBack): void {
   const { shard, retireAfterRuns } = options;
   const shardLabel = shard && shardName(shard);
   const output = readOutputState(tree, prepared, options, keepGoing);
   const failedKeys = new Set(output.failed.map((f) => shootKey(f.shoot)));
   const rendering: PreparedRun = { ...prepared, shoots: prepared.shoots.filter((s) => !failedKeys.has(shootKey(s.shoot))) };
   const runs = new UninstallRuns(tree, shardLabel);
-  const fingerprints = new Fingerprints(tree, output.records.owned, shardLabel);
+  const fingerprints = new Fingerprints(tree, output.records.owned, shardLabel, readBack);
   let retired = 0;
   const progress = new Progress(`${label}:`);
   const files = renderRun(rendering, {

@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { setQuiet } from '../src/cli/format';
+import { synthesize } from '../src/cli/cmds/synth';
+import { resolveRunOptions } from '../src/cli/run-options';
+import { Fingerprints } from '../src/output/fingerprints';
+import { readRecords, recordPath } from '../src/output/ownership';
+import { ReadBack, readBack } from '../src/output/read-back';
+import { OutputTree } from '../src/output/tree';
+import { shoot, tempDir, writeFiles } from './support/fixtures';
+
+// Reading back the last output (incremental synth's proof that a shoot's files are unchanged),
+// in a worker thread or in the calling one.
+
+beforeAll(() => setQuiet(true));
+
+function synthesized(): { input: string; out: string } {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 3; i++) files[`s${i}.yaml`] = shoot('garden-p', `s${i}`, [{ name: 'a', runtimes: [{ type: 'gvisor' }] }, { name: 'b', runtimes: [{ type: 'kata' }] }]);
+  const input = writeFiles(files);
+  const out = tempDir();
+  synthesize(resolveRunOptions({ input: [input], out }), 'synth', false);
+  return { input, out };
+}
+
+const RECORD = recordPath();
+
+test('every shoot whose files are as recorded has a digest; an edited, missing or linked file takes its shoot out', () => {
+  const { out } = synthesized();
+  const tree = new OutputTree(out);
+  const all = readBack(tree, RECORD);
+  expect([...all.shoots.keys()]).toEqual(['garden-p/s0', 'garden-p/s1', 'garden-p/s2']);
+  expect(all.recordDigest).toMatch(/^[0-9a-f]{64}$/);
+
+  fs.appendFileSync(path.join(out, 'shoots/garden-p/s0/daemonset-gvisor-a.yaml'), '# edited\n');
+  fs.rmSync(path.join(out, '.shoot-runtimes/installed/garden-p/s1.json'));
+  const ds = path.join(out, 'shoots/garden-p/s2/daemonset-kata-b.yaml');
+  fs.renameSync(ds, `${ds}.real`);
+  fs.symlinkSync(`${ds}.real`, ds);
+  const after = readBack(new OutputTree(out), RECORD);
+  expect([...after.shoots.keys()]).toEqual([]);
+  // The same record: the same digest of it.
+  expect(after.recordDigest).toBe(all.recordDigest);
+});
+
+test('a record naming paths outside the layout, or no JSON at all, proves nothing and reads nothing else', () => {
+  const { out } = synthesized();
+  const recordFile = path.join(out, RECORD);
+  const record = JSON.parse(fs.readFileSync(recordFile, 'utf8'));
+  record.files['../victim.yaml'] = record.files['shoots/garden-p/s0/kustomization.yaml'];
+  record.files['shoots/garden-p/s0/../../../victim.yaml'] = record.files['shoots/garden-p/s0/kustomization.yaml'];
+  fs.writeFileSync(recordFile, JSON.stringify(record));
+  const tree = new OutputTree(out);
+  const reads: string[] = [];
+  const read = tree.read.bind(tree);
+  tree.read = (rel: string) => { reads.push(rel); return read(rel); };
+  expect([...readBack(tree, RECORD).shoots.keys()]).toHaveLength(3);
+  expect(reads.filter((r) => r.includes('victim'))).toEqual([]);
+  fs.writeFileSync(recordFile, '{ not json');
+  expect(readBack(new OutputTree(out), RECORD).shoots.size).toBe(0);
+  fs.rmSync(recordFile);
+  expect(readBack(new OutputTree(out), RECORD)).toEqual({ recordDigest: '', shoots: new Map() });
+});
+
+test('the worker thread reads back what the calling thread would', () => {
+  const { out } = synthesized();
+  fs.appendFileSync(path.join(out, 'shoots/garden-p/s1/runtimeclass-kata-b.yaml'), '# edited\n');
+  const worker = ReadBack.start(out);
+  expect(worker).toBeDefined();
+  expect(worker!.result()).toEqual(readBack(new OutputTree(out), RECORD));
+  expect(ReadBack.start(tempDir())).toBeUndefined();
+});
+
+test('what a worker read back from another record counts for nothing: the run reads back itself', () => {
+  const { out } = synthesized();
+  const tree = new OutputTree(out);
+  const before = readBack(tree, RECORD);
+  fs.appendFileSync(path.join(out, 'shoots/garden-p/s0/daemonset-gvisor-a.yaml'), '# edited\n');
+  const fingerprint = JSON.parse(fs.readFileSync(path.join(out, '.shoot-runtimes/fingerprints.json'), 'utf8')).shoots['garden-p/s0'].fingerprint;
+  const stale = (recordDigest: string) => ({ result: () => ({ recordDigest, shoots: before.shoots }) }) as unknown as ReadBack;
+  const owned = readRecords(tree).owned;
+  // Read back before the edit, for this very record: it is trusted (the edit came after; the lock prevents that in a real run).
+  const s0Files = [...owned.keys()].filter((rel) => rel.includes('garden-p/s0')).length;
+  expect(new Fingerprints(tree, owned, undefined, stale(before.recordDigest)).reuse('garden-p/s0', fingerprint)).toHaveLength(s0Files);
+  // For another record: ignored, and the edit is seen.
+  expect(new Fingerprints(tree, owned, undefined, stale('0'.repeat(64))).reuse('garden-p/s0', fingerprint)).toBeUndefined();
+  expect(new Fingerprints(tree, owned).reuse('garden-p/s0', fingerprint)).toBeUndefined();
+  expect(new Fingerprints(tree, owned).reuse('garden-p/s1', JSON.parse(fs.readFileSync(path.join(out, '.shoot-runtimes/fingerprints.json'), 'utf8')).shoots['garden-p/s1'].fingerprint)).toHaveLength(s0Files);
+});
+
+test('a re-run with and without worker threads changes nothing, and a reused file\'s text is the one on disk', () => {
+  const { input, out } = synthesized();
+  for (const threads of ['1', '2']) {
+    process.env.SHOOT_RUNTIMES_THREADS = threads;
+    try {
+      const before = fs.readFileSync(path.join(out, RECORD), 'utf8');
+      synthesize(resolveRunOptions({ input: [input], out }), 'synth', false);
+      expect(fs.readFileSync(path.join(out, RECORD), 'utf8')).toBe(before);
+    } finally {
+      delete process.env.SHOOT_RUNTIMES_THREADS;
+    }
+  }
+  const tree = new OutputTree(out);
+  const fingerprints = JSON.parse(fs.readFileSync(path.join(out, '.shoot-runtimes/fingerprints.json'), 'utf8')).shoots;
+  const files = new Fingerprints(tree, readRecords(tree).owned).reuse('garden-p/s2', fingerprints['garden-p/s2'].fingerprint)!;
+  const kustomization = files.find((f) => f.path.endsWith('kustomization.yaml'))!;
+  expect(kustomization.content).toBe(fs.readFileSync(path.join(out, kustomization.path), 'utf8'));
+});
