@@ -9,7 +9,8 @@ import { synthesize } from '../src/cli/cmds/synth';
 import { resolveRunOptions } from '../src/cli/run-options';
 import { checkCommand } from '../src/cli/cmds/check';
 import { OutputTree } from '../src/output/tree';
-import { readRecords } from '../src/output/ownership';
+import { readRecords, recordPath } from '../src/output/ownership';
+import { readBack } from '../src/output/read-back';
 import { readTree, shoot, tempDir, writeFiles } from './support/fixtures';
 
 /** A shoot of the test fleet: which runtimes each of its two pools has, and gVisor's flag. */
@@ -67,7 +68,7 @@ test('a re-run renders only the shoots whose input changed, and a file changed b
   const renders: string[] = [];
   const run = () => {
     const tree = OutputTree.open(out, true);
-    const store = new Fingerprints(tree, readRecords(tree).owned);
+    const store = new Fingerprints(tree, readRecords(tree).owned, readBack(tree, recordPath()).shoots);
     const reused = new Set<string>();
     renders.length = 0;
     writeTree(tree, renderRun(prepareRun({ inputs: [input] }), {

@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DiagnosticCollector } from '../diagnostics';
-import { STATE_DIR, isPlainObject, readStateJson, recordPath, sha256 } from './ownership';
-import { ReadBack, filesDigest, readBack, shootFileOwner } from './read-back';
+import { STATE_DIR, isPlainObject, readStateJson, sha256 } from './ownership';
+import { filesDigest, shootFileOwner } from './read-back';
 import { RenderedFile } from './render';
 import { OutputTree } from './tree';
 
@@ -29,15 +29,14 @@ export class Fingerprints {
   /** The ownership record's paths by shoot: each shoot's directory and state file. */
   private readonly byShoot = new Map<string, string[]>();
 
-  /** Shoot -> digest of its files as they are on disk (ReadBackResult), read back when first needed. */
-  private disk?: ReadonlyMap<string, string>;
-
   /**
    * Reads the last run's fingerprints; a file of the wrong form counts as none (it is a cache).
-   * `owned`: the run's ownership record as read before rendering (the files' hashes);
-   * `readBack`: the output already being read back in a worker thread. @default - read back in this thread
+   * `owned`: the run's ownership record as read before rendering (the files' hashes); `onDisk`:
+   * per shoot, the digest of its files as they are on disk (ReadBackResult.shoots).
    */
-  constructor(private readonly tree: OutputTree, private readonly owned: ReadonlyMap<string, string>, private readonly shard?: string, private readonly readBack?: ReadBack) {
+  constructor(
+    private readonly tree: OutputTree, private readonly owned: ReadonlyMap<string, string>, private readonly onDisk: ReadonlyMap<string, string>, private readonly shard?: string,
+  ) {
     const saved = readStateJson(tree, fingerprintsPath(shard), new DiagnosticCollector(), '');
     const shoots = isPlainObject(saved) && isPlainObject(saved.shoots) ? saved.shoots : {};
     const valid = (e: unknown): e is Entry => isPlainObject(e) && typeof e.fingerprint === 'string' && typeof e.files === 'string';
@@ -59,21 +58,10 @@ export class Fingerprints {
    */
   public reuse(key: string, fingerprint: string): RenderedFile[] | undefined {
     const entry = this.previous[key];
-    if (entry?.fingerprint !== fingerprint || this.onDisk().get(key) !== entry.files) return undefined;
+    if (entry?.fingerprint !== fingerprint || this.onDisk.get(key) !== entry.files) return undefined;
     const { tree, owned } = this;
     // The writer leaves these files as they are and never needs their text: it is read only if asked for.
     return (this.byShoot.get(key) ?? []).map((rel) => ({ path: rel, onDisk: { sha256: owned.get(rel)! }, get content() { return tree.read(rel) ?? ''; } }));
-  }
-
-  private onDisk(): ReadonlyMap<string, string> {
-    if (this.disk === undefined) {
-      const record = recordPath(this.shard);
-      const back = this.readBack?.result();
-      const text = back && this.tree.read(record);
-      // A worker read back before this run held the lock: that counts only for the record this run reads.
-      this.disk = back && text !== undefined && sha256(text) === back.recordDigest ? back.shoots : readBack(this.tree, record).shoots;
-    }
-    return this.disk;
   }
 
   /** Carries a shoot's entry over unchanged (a shoot `--keep-going` kept as it was). */

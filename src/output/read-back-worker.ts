@@ -1,6 +1,6 @@
 /**
  * The read-back worker thread (ReadBack): reads back the files the ownership record names, posts
- * the result (a map as two lists: cheaper to pass between threads), then signals the main thread.
+ * the result, then signals the main thread.
  */
 import { workerData } from 'worker_threads';
 import { ReadBackData, readBack } from './read-back';
@@ -14,8 +14,7 @@ process.on('exit', () => {
   Atomics.notify(signal, 0);
 });
 
-const { recordDigest, shoots } = readBack(new OutputTree(root), record);
-results.postMessage({ recordDigest, keys: [...shoots.keys()], digests: [...shoots.values()] });
+results.postMessage(readBack(new OutputTree(root), record));
 results.close();
 Atomics.store(signal, 0, 1);
 Atomics.notify(signal, 0);

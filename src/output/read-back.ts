@@ -48,6 +48,17 @@ export function readBack(tree: OutputTree, record: string): ReadBackResult {
   return { recordDigest: sha256(text), shoots };
 }
 
+/**
+ * What is on disk for the record this run reads (under its lock): what `started` read back, when
+ * it read this very record; else read back now, in this thread.
+ */
+export function readBackNow(tree: OutputTree, shard: string | undefined, started: ReadBack | undefined): ReadBackResult {
+  const record = recordPath(shard);
+  const back = started?.result();
+  const text = back && tree.read(record);
+  return back && text !== undefined && sha256(text) === back.recordDigest ? back : readBack(tree, record);
+}
+
 /** The shoot whose rendering writes `rel` (its directory's files and its state file; not its GitOps objects). */
 export function shootFileOwner(rel: string): string | undefined {
   return (rel.startsWith('shoots/') || rel.startsWith(`${STATE_DIR}/installed/`)) && isOutputPath(rel) ? shootOfPath(rel) : undefined;
@@ -94,10 +105,8 @@ export class ReadBack {
   public result(): ReadBackResult {
     if (this.done) return this.done;
     Atomics.wait(this.signal, 0, 0);
-    const message = receiveMessageOnPort(this.port)?.message as { recordDigest: string; keys: string[]; digests: string[] } | undefined;
-    this.done = message
-      ? { recordDigest: message.recordDigest, shoots: new Map(message.keys.map((k, i) => [k, message.digests[i]])) }
-      : readBack(new OutputTree(this.root), this.record);
+    const message = receiveMessageOnPort(this.port)?.message as ReadBackResult | undefined;
+    this.done = message ?? readBack(new OutputTree(this.root), this.record);
     this.close();
     return this.done;
   }

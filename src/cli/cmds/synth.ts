@@ -1,6 +1,6 @@
 import { CommandModule } from 'yargs';
 import { Fingerprints } from '../../output/fingerprints';
-import { ReadBack } from '../../output/read-back';
+import { ReadBack, readBackNow } from '../../output/read-back';
 import { OutputLock } from '../../output/lock';
 import { StateError, readRecords } from '../../output/ownership';
 import { UninstallRuns, readShootStates } from '../../output/state';
@@ -114,10 +114,12 @@ function write(tree: OutputTree, prepared: PreparedRun, options: RunOptions, lab
   const { shard, retireAfterRuns } = options;
   const shardLabel = shard && shardName(shard);
   const output = readOutputState(tree, prepared, options, keepGoing);
+  // Which shoots' files are as recorded, as the worker read them back (or read back now).
+  const onDisk = readBackNow(tree, shardLabel, readBack);
   const failedKeys = new Set(output.failed.map((f) => shootKey(f.shoot)));
   const rendering: PreparedRun = { ...prepared, shoots: prepared.shoots.filter((s) => !failedKeys.has(shootKey(s.shoot))) };
   const runs = new UninstallRuns(tree, shardLabel);
-  const fingerprints = new Fingerprints(tree, output.records.owned, shardLabel, readBack);
+  const fingerprints = new Fingerprints(tree, output.records.owned, onDisk.shoots, shardLabel);
   let retired = 0;
   const progress = new Progress(`${label}:`);
   const files = renderRun(rendering, {
