@@ -77,11 +77,6 @@ export function stateReporter(file: string, problems: DiagnosticCollector, shoot
 export function readStateJson(tree: OutputTree, rel: string, problems: DiagnosticCollector, advice: string): unknown {
   const file = tree.abs(rel);
   const report = (message: string) => problems.add({ origin: { file, line: 0 }, message });
-  const obstacle = tree.obstacle(rel);
-  if (obstacle !== undefined) {
-    if (fs.lstatSync(tree.abs(obstacle.path), { throwIfNoEntry: false }) !== undefined) report(`${obstacle.path} ${obstacle.problem}`);
-    return undefined;
-  }
   let text: string | undefined;
   try {
     text = tree.read(rel);
@@ -89,7 +84,12 @@ export function readStateJson(tree: OutputTree, rel: string, problems: Diagnosti
     report(`cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     return undefined;
   }
-  if (text === undefined) return undefined;
+  if (text === undefined) {
+    // Absent, or something the tool does not read: a link, a directory, a special file.
+    const obstacle = tree.obstacle(rel);
+    if (obstacle !== undefined && fs.lstatSync(tree.abs(obstacle.path), { throwIfNoEntry: false }) !== undefined) report(`${obstacle.path} ${obstacle.problem}`);
+    return undefined;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

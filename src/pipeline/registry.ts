@@ -71,7 +71,8 @@ export class ImagePolicy {
   public readonly installer: { readonly image: string; readonly pullSecret?: string };
   /** The acknowledger's image (mirrored; the schema requires a digest). */
   public readonly acknowledgerImage: string;
-  private readonly mirrored = new Map<RuntimeDefinition, RuntimeDefinition>();
+  /** Per catalog entry: the entry with its image mirrored, and what is wrong with that image (checked once). */
+  private readonly mirrored = new Map<RuntimeDefinition, { definition: RuntimeDefinition; invalid?: string }>();
   /** Definitions whose image was refused (reported once, not once per pool). */
   private readonly refused = new Set<RuntimeDefinition>();
 
@@ -104,9 +105,11 @@ export class ImagePolicy {
 
   /** The catalog entry with its image as this run pulls it; `undefined` (reported) when it breaks the policy. */
   public resolve(runtime: ContainerRuntime, found: RuntimeDefinition): RuntimeDefinition | undefined {
-    if (!this.mirrored.has(found)) this.mirrored.set(found, { ...found, image: mirrorImage(found.image, this.registry.mirror) });
-    const definition = this.mirrored.get(found)!;
-    const invalid = pinnedImageProblem(definition.image);
+    if (!this.mirrored.has(found)) {
+      const definition = { ...found, image: mirrorImage(found.image, this.registry.mirror) };
+      this.mirrored.set(found, { definition, invalid: pinnedImageProblem(definition.image) });
+    }
+    const { definition, invalid } = this.mirrored.get(found)!;
     if (invalid) {
       if (this.refused.has(found)) return undefined;
       this.refused.add(found);

@@ -1,9 +1,6 @@
 import * as os from 'os';
 import * as path from 'path';
 import { CommandModule } from 'yargs';
-import { Acknowledger } from '../../acknowledger/acknowledger';
-import { KubeClient } from '../../acknowledger/client';
-import { kubeconfigConnection } from '../../acknowledger/kubeconfig';
 import { printSummary } from '../format';
 import { UsageError } from '../run-options';
 import { runCatalog } from './catalog';
@@ -33,6 +30,10 @@ export const acknowledgeCommand: CommandModule<{}, AcknowledgeArguments> = {
     .example('KUBECONFIG=seed.yaml $0 acknowledge --once --types gvisor', 'answer pending gVisor ContainerRuntimes of a seed and exit')
     .example('$0 acknowledge --config pipeline.yaml', 'keep answering for every type of the pipeline file\'s catalog until SIGTERM') as never,
   handler: async (args) => {
+    // Loaded here, not with the CLI: every other command starts without the Kubernetes client.
+    const [{ Acknowledger }, { KubeClient }, { kubeconfigConnection }] = await Promise.all([
+      import('../../acknowledger/acknowledger'), import('../../acknowledger/client'), import('../../acknowledger/kubeconfig'),
+    ]);
     const types = acknowledgedTypes(args);
     const file = (process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config')).split(path.delimiter)[0];
     let connection;
