@@ -71,7 +71,9 @@ export class Fingerprints {
 
   /** Remembers what a shoot's files are for this fingerprint (rendered or reused). */
   public record(key: string, fingerprint: string, files: readonly RenderedFile[]): void {
-    this.next[key] = { fingerprint, files: filesDigest(files.map((f) => ({ path: f.path, sha256: f.onDisk?.sha256 ?? sha256(f.content) }))) };
+    // A reused shoot's files are the ones its entry was made for.
+    const reused = this.previous[key]?.fingerprint === fingerprint && files.length > 0 && files.every((f) => f.onDisk);
+    this.next[key] = reused ? this.previous[key] : { fingerprint, files: filesDigest(files.map((f) => ({ path: f.path, sha256: f.onDisk?.sha256 ?? sha256(f.content) }))) };
   }
 
   /** Writes the fingerprints (after the tree was written). */
