@@ -23,6 +23,8 @@ export class TreeComparer {
   /** Every rendered path -> sha256 of its content. */
   public readonly rendered = new Map<string, string>();
   public readonly interrupted: boolean;
+  /** Directories found missing (the run writes nothing outside its staging area before it commits). */
+  private readonly absentDirectories = new Set<string>();
 
   /**
    * @param kept paths whose last output stays as it is (shoots `synth --keep-going` could not
@@ -40,8 +42,15 @@ export class TreeComparer {
     this.rendered.set(file.path, hash);
     // Read back from this very path in this run, without following a link (Fingerprints.reuse).
     if (file.onDisk) return { state: 'unchanged' };
+    const dir = file.path.slice(0, file.path.lastIndexOf('/'));
+    if (this.absentDirectories.has(dir)) return { state: 'missing' };
     const obstacle = this.tree.obstacle(file.path);
     if (obstacle !== undefined) return { state: 'blocked', obstacle };
+    // obstacle() proves every directory on the way that exists: one it did not is missing, and so is the file.
+    if (!this.tree.isProvenDirectory(dir)) {
+      this.absentDirectories.add(dir);
+      return { state: 'missing' };
+    }
     const current = this.tree.read(file.path);
     if (current === undefined) return { state: 'missing' };
     if (current === file.content) return { state: 'unchanged', current };

@@ -173,6 +173,11 @@ export class OutputTree {
     return undefined;
   }
 
+  /** Whether `dir` was proven a real directory (no link on the way) in this run. */
+  public isProvenDirectory(dir: string): boolean {
+    return this.realDirectories.has(dir);
+  }
+
   /** The text of `rel` if it is a regular file reached without links; `undefined` if absent. */
   public read(rel: string): string | undefined {
     const slash = rel.lastIndexOf('/');

@@ -1,11 +1,14 @@
 import { RenderPool, ShootJob, ShootRenderSettings, ShootRendering, renderShoot } from './render-pool';
 
 /** Shoots rendered in the calling thread before a run starts worker threads (see docs/performance.md). */
-export const INLINE_RENDERS = 100;
+export const INLINE_RENDERS = 32;
 /** Shoots per message to a worker. */
 const CHUNK = 8;
-/** Chunks per worker handed out ahead of the one the writer waits for. */
-const AHEAD = 3;
+/**
+ * Chunks per worker handed out ahead of the one the writer waits for: enough that a worker is
+ * never idle while the main thread writes (192 shoots, a few MiB of rendered text per worker).
+ */
+const AHEAD = 24;
 
 interface Chunk {
   jobs: ShootJob[];
