@@ -23,8 +23,11 @@ export class TreeComparer {
   /** Every rendered path -> sha256 of its content. */
   public readonly rendered = new Map<string, string>();
   public readonly interrupted: boolean;
-  /** Directories found missing (the run writes nothing outside its staging area before it commits). */
-  private readonly absentDirectories = new Set<string>();
+  /**
+   * Directories found missing: every file in them is new. (A run writes nothing outside its
+   * staging area before it commits, so they stay missing until then.)
+   */
+  public readonly absentDirectories = new Set<string>();
 
   /**
    * @param kept paths whose last output stays as it is (shoots `synth --keep-going` could not

@@ -240,6 +240,18 @@ export class OutputTree {
     fs.renameSync(this.abs(from), this.abs(to));
   }
 
+  /**
+   * Renames the directory `from` to `to`, which must not exist (rename(2) would replace only an
+   * empty one). Neither is reached through a link; `to` is a real directory afterwards.
+   */
+  public renameDirectory(from: string, to: string): void {
+    this.refuseObstacle(from, true);
+    this.makeParents(to);
+    if (lstatOrUndefined(this.abs(to)) !== undefined) throw new FileSystemError([{ origin: { file: this.abs(to), line: 0 }, message: 'appeared while synth was writing the tree' }]);
+    fs.renameSync(this.abs(from), this.abs(to));
+    this.realDirectories.add(to);
+  }
+
   /** Removes the file `rel` (nothing if absent), then its parents below the root while they are empty. */
   public remove(rel: string): void {
     this.refuseObstacle(rel, false);

@@ -85,7 +85,7 @@ export function writeTree(tree: OutputTree, files: Iterable<RenderedFile>, optio
       removeStaging(tree, staging);
       return { written: 0, unchanged, removed: 0, removedShoots: [] };
     }
-    return commit(tree, { staging, writes, remove, record, recordContent, shard, unchanged, removedShoots });
+    return commit(tree, { staging, writes, newDirectories: comparer.absentDirectories, remove, record, recordContent, shard, unchanged, removedShoots });
   } catch (error) {
     if (!(error instanceof FileSystemError && error.partial)) tryRemoveStaging(tree, staging);
     if (isErrnoError(error)) throw fileSystemError(error);
@@ -95,15 +95,24 @@ export function writeTree(tree: OutputTree, files: Iterable<RenderedFile>, optio
 
 /** The rename phase, under the journal: a failure here leaves the journal for the next run. */
 function commit(tree: OutputTree, plan: {
-  staging: string; writes: ReadonlyMap<string, string>; remove: readonly string[]; record: string;
-  recordContent: string; shard?: string; unchanged: number; removedShoots: readonly string[];
+  staging: string; writes: ReadonlyMap<string, string>; newDirectories: ReadonlySet<string>; remove: readonly string[];
+  record: string; recordContent: string; shard?: string; unchanged: number; removedShoots: readonly string[];
 }): WriteResult {
   beforeChange();
   tree.writeAtomically(journalPath(plan.shard), journalText(plan.writes, plan.remove));
   try {
+    const moved = new Set<string>();
     for (const rel of plan.writes.keys()) {
+      const dir = path.posix.dirname(rel);
+      if (moved.has(dir)) continue;
       beforeChange();
-      tree.rename(`${plan.staging}/${rel}`, rel);
+      if (plan.newDirectories.has(dir)) {
+        // A directory that did not exist holds only new files, all staged: one rename moves them (a new shoot).
+        tree.renameDirectory(`${plan.staging}/${dir}`, dir);
+        moved.add(dir);
+      } else {
+        tree.rename(`${plan.staging}/${rel}`, rel);
+      }
     }
     for (const rel of plan.remove) {
       beforeChange();
