@@ -3,7 +3,8 @@
  * choose), each as a whole CLI process, against the floor (floor.ts). Prints a Markdown table:
  * wall time, peak RSS, objects written, size on disk and per shoot, a second synth with nothing
  * changed and a third with one shoot's input changed, then each target of docs/performance.md as
- * a figure.
+ * a figure. Every run starts after `sync`; BENCH_REPEAT=N times the first run, the unchanged
+ * re-run and the floor N times each and reports the median.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -15,6 +16,17 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'shoot-runtimes');
 
 interface Run { ms: number; rssMiB: number; stderr: string }
+
+/** Flushes what earlier runs wrote, so that no run pays for another's writeback. */
+function settle(): void {
+  spawnSync('sync');
+}
+
+/** The run of median time among `times` runs of `run` (each after settle()). */
+function median<T extends { ms: number }>(times: number, run: () => T): T {
+  const runs = Array.from({ length: times }, () => { settle(); return run(); }).sort((a, b) => a.ms - b.ms);
+  return runs[Math.floor(runs.length / 2)];
+}
 
 function timed(args: string[], rssFile: string): Run {
   const start = process.hrtime.bigint();
@@ -47,6 +59,9 @@ function diskUsage(dir: string): { files: number; bytes: number; blocks: number;
 
 const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
+// On a shared machine one run can be slowed by another's load: BENCH_REPEAT=3 reports the median
+// of three first runs, unchanged re-runs and floors.
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'shoot-runtimes-bench-'));
 const rows: string[] = [];
 const seconds: Record<number, number> = {};
@@ -61,14 +76,19 @@ try {
     const out = path.join(work, `out-${n}`);
     writeFleet(input, n);
     const rss = path.join(work, 'rss');
-    const first = timed([BIN, 'synth', '--input', input, '--out', out], rss);
-    const second = timed([BIN, 'synth', '--input', input, '--out', out], rss);
+    const synth = () => timed([BIN, 'synth', '--input', input, '--out', out], rss);
+    const first = median(repeat, () => { fs.rmSync(out, { recursive: true, force: true }); return synth(); });
+    const second = median(repeat, synth);
     changeOneShoot(input);
-    const third = timed([BIN, 'synth', '--input', input, '--out', out], rss);
+    const third = synth();
     if (!/ [1-9]\d* files written/.test(third.stderr)) throw new Error(`changing one shoot wrote nothing: ${third.stderr}`);
-    const floorRun = spawnSync(process.execPath, [path.join(__dirname, 'floor.js'), input, out, path.join(work, `floor-${n}`)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (floorRun.status !== 0) throw new Error(`floor failed: ${floorRun.stderr}`);
-    const floor = JSON.parse(floorRun.stdout) as { ms: number; objects: number };
+    const floor = median(repeat, () => {
+      const floorOut = path.join(work, `floor-${n}`);
+      fs.rmSync(floorOut, { recursive: true, force: true });
+      const floorRun = spawnSync(process.execPath, [path.join(__dirname, 'floor.js'), input, out, floorOut], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (floorRun.status !== 0) throw new Error(`floor failed: ${floorRun.stderr}`);
+      return JSON.parse(floorRun.stdout) as { ms: number; objects: number };
+    });
     const disk = diskUsage(out);
     seconds[n] = first.ms / 1000;
     ratios[n] = first.ms / floor.ms;
