@@ -1,7 +1,7 @@
 import { RenderPool, ShootJob, ShootRenderSettings, ShootRendering, renderShoot } from './render-pool';
 
 /** Shoots rendered in the calling thread before a run starts worker threads (see docs/performance.md). */
-export const INLINE_RENDERS = 32;
+export const INLINE_RENDERS = 100;
 /** Shoots per message to a worker. */
 const CHUNK = 8;
 /**
