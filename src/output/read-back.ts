@@ -3,6 +3,7 @@ import * as path from 'path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 import { STATE_DIR, isPlainObject, recordPath, sha256 } from './ownership';
 import { OutputTree, isOutputPath, shootOfPath } from './tree';
+import { workerScript } from '../worker-script';
 
 /**
  * Reading back the last output for incremental synth. Per shoot whose files (its directory and
@@ -96,7 +97,7 @@ export class ReadBack {
   private constructor(private readonly root: string, private readonly record: string) {
     const { port1, port2 } = new MessageChannel();
     const data: ReadBackData = { root, record, results: port2, signal: this.signal };
-    this.worker = new Worker(workerEntry(), { workerData: data, transferList: [port2] });
+    this.worker = new Worker(workerScript(__dirname, 'read-back-worker'), { workerData: data, transferList: [port2] });
     this.worker.unref();
     this.port = port1;
   }
@@ -117,9 +118,3 @@ export class ReadBack {
   }
 }
 
-/** The compiled worker script: next to this file in lib/, or in lib/ when this file runs as TypeScript (tests). */
-function workerEntry(): string {
-  const beside = path.join(__dirname, 'read-back-worker.js');
-  if (fs.existsSync(beside)) return beside;
-  return path.resolve(__dirname, '..', '..', 'lib', 'src', 'output', 'read-back-worker.js');
-}

@@ -1,12 +1,11 @@
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 import { ResolvedContainerRuntime, ShootRuntimesChartProps } from '../constructs/shoot-runtimes-chart';
 import { Diagnostic, InputError } from '../diagnostics';
 import { ShootRef } from '../model/container-runtime';
 import { RenderedFile, generateShoot, toRenderedFiles } from '../output/render';
 import { checkGenerated } from '../validate/output';
+import { workerScript } from '../worker-script';
 
 /** What every shoot of a run is rendered with: the same in the main thread and in each worker. */
 export interface ShootRenderSettings {
@@ -89,7 +88,7 @@ export class RenderPool {
     for (let i = 0; i < workers; i++) {
       const { port1, port2 } = new MessageChannel();
       const data: WorkerData = { settings, results: port2, signal: this.signal, claims: this.claims };
-      const worker = new Worker(workerEntry(), { workerData: data, transferList: [port2] });
+      const worker = new Worker(workerScript(__dirname, 'render-worker'), { workerData: data, transferList: [port2] });
       worker.unref();
       this.workers.push({ worker, port: port1, outstanding: 0 });
     }
@@ -161,13 +160,6 @@ export class RenderPool {
       void w.worker.terminate();
     }
   }
-}
-
-/** The compiled worker script: next to this file in lib/, or in lib/ when this file runs as TypeScript (tests). */
-function workerEntry(): string {
-  const beside = path.join(__dirname, 'render-worker.js');
-  if (fs.existsSync(beside)) return beside;
-  return path.resolve(__dirname, '..', '..', 'lib', 'src', 'pipeline', 'render-worker.js');
 }
 
 function workerError(e: { message: string; stack?: string; diagnostics?: readonly Diagnostic[] }): Error {
