@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OutputTree, isOutputPath } from '../src/output/tree';
+import { writeTree } from '../src/output/write';
 import { tempDir } from './support/fixtures';
 
 // The output tree's reads and writes: what a proof of unchanged files and the staging writes rely on.
@@ -76,4 +77,25 @@ test('only normalized paths of the output layout are output paths', () => {
     'shoots/p/s\n/a.yaml', 'installer/0123456789/../x.yaml', 'flux/_artifactgenerators/../p.yaml']) {
     expect([bad, isOutputPath(bad)]).toEqual([bad, false]);
   }
+});
+
+test('new directories, nested or beside existing ones, are written whole, and a second run changes nothing', () => {
+  const root = tempDir();
+  fs.mkdirSync(path.join(root, 'shoots/p/old'), { recursive: true });
+  const files = [
+    // A new directory holding a file and a new directory of its own, written in both orders.
+    { path: 'argocd/p/s.yaml', content: 'a: 1\n' },
+    { path: 'argocd/applicationset.yaml', content: 'b: 2\n' },
+    { path: 'flux/_artifactgenerators/p/g.yaml', content: 'c: 3\n' },
+    { path: 'flux/_artifactgenerators/q.yaml', content: 'd: 4\n' },
+    // New shoot directories beside an existing one, and a file in the existing one.
+    { path: 'shoots/p/new/a.yaml', content: 'e: 5\n' },
+    { path: 'shoots/p/new/b.yaml', content: 'f: 6\n' },
+    { path: 'shoots/p/old/c.yaml', content: 'g: 7\n' },
+    { path: 'shoots/q/s/d.yaml', content: 'h: 8\n' },
+  ];
+  expect(writeTree(OutputTree.open(root, true), files)).toMatchObject({ written: 8, unchanged: 0 });
+  for (const f of files) expect(fs.readFileSync(path.join(root, f.path), 'utf8')).toBe(f.content);
+  expect(fs.readdirSync(path.join(root, '.shoot-runtimes'))).toEqual(['owned.json']);
+  expect(writeTree(OutputTree.open(root, true), files)).toMatchObject({ written: 0, unchanged: 8 });
 });

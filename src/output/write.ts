@@ -102,11 +102,12 @@ function commit(tree: OutputTree, plan: {
   tree.writeAtomically(journalPath(plan.shard), journalText(plan.writes, plan.remove));
   try {
     const moved = new Set<string>();
+    const wholeDirectories = movableDirectories(plan.writes.keys(), plan.newDirectories);
     for (const rel of plan.writes.keys()) {
       const dir = path.posix.dirname(rel);
       if (moved.has(dir)) continue;
       beforeChange();
-      if (plan.newDirectories.has(dir)) {
+      if (wholeDirectories.has(dir)) {
         // A directory that did not exist holds only new files, all staged: one rename moves them (a new shoot).
         tree.renameDirectory(`${plan.staging}/${dir}`, dir);
         moved.add(dir);
@@ -130,6 +131,17 @@ function commit(tree: OutputTree, plan: {
   }
   removeStaging(tree, plan.staging);
   return { written: plan.writes.size, unchanged: plan.unchanged, removed: plan.remove.length, removedShoots: plan.removedShoots };
+}
+
+/**
+ * The directories that leave staging with one rename: missing before the run (so every file in
+ * them is new and staged) and holding no directory the run writes into (that one moves on its own).
+ */
+function movableDirectories(written: Iterable<string>, missing: ReadonlySet<string>): Set<string> {
+  const dirs = new Set([...written].map((rel) => path.posix.dirname(rel)));
+  const parents = new Set<string>();
+  for (const dir of dirs) for (let p = path.posix.dirname(dir); p !== '.'; p = path.posix.dirname(p)) parents.add(p);
+  return new Set([...dirs].filter((dir) => missing.has(dir) && !parents.has(dir)));
 }
 
 function removeStaging(tree: OutputTree, staging: string): void {
