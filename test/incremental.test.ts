@@ -88,6 +88,10 @@ test('a re-run renders only the shoots whose input changed, and a file changed b
   expect(renders).toHaveLength(6);
   run();
   expect(renders).toEqual([]);
+  // Where a Shoot was read is no part of what it renders: moved down its file, it is not rendered again.
+  fs.writeFileSync(path.join(input, 's3.yaml'), `# moved down\n\n\n${fs.readFileSync(path.join(input, 's3.yaml'), 'utf8')}`);
+  run();
+  expect(renders).toEqual([]);
   fs.writeFileSync(path.join(input, 's4.yaml'), shootFile(4, { a: ['gvisor'], b: ['kata'], debug: true }));
   run();
   expect(renders).toEqual(['garden-p1/s4']);

@@ -143,7 +143,6 @@ export class OutputTree {
     return `${this.normalizedRoot}${rel}`;
   }
 
-
   /**
    * The first entry on the way to `rel` that the tool must not go through: a symbolic link (to a
    * directory or a file), or a non-directory where `rel` needs a directory. `undefined` when the
