@@ -75,6 +75,17 @@ test('the worker thread reads back what the calling thread would', () => {
   expect(ReadBack.start(tempDir())).toBeUndefined();
 });
 
+test('a worker that stops before it says anything is not waited for: the run reads back itself', async () => {
+  const { out } = synthesized();
+  const started = ReadBack.start(out, undefined, 200)!;
+  // Killed at once: none of its JavaScript runs, so neither a result nor its exit handler says so.
+  await (started as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  const before = Date.now();
+  const plain = (r: ReadBackResult) => ({ ...r, shoots: Object.fromEntries(r.shoots) });
+  expect(plain(started.result())).toEqual(plain(readBack(new OutputTree(out), RECORD)));
+  expect(Date.now() - before).toBeLessThan(2000);
+});
+
 test('what a worker read back from another record counts for nothing: the run reads back itself', () => {
   const { out } = synthesized();
   const tree = new OutputTree(out);

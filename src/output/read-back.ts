@@ -23,7 +23,7 @@ export interface ReadBackResult {
   readonly shoots: ReadonlyMap<string, string>;
 }
 
-export function readBack(tree: OutputTree, record: string): ReadBackResult {
+export function readBack(tree: OutputTree, record: string, alive: () => void = () => undefined): ReadBackResult {
   const shoots = new Map<string, string>();
   const text = tree.read(record);
   if (text === undefined) return { recordDigest: '', shoots };
@@ -43,6 +43,7 @@ export function readBack(tree: OutputTree, record: string): ReadBackResult {
     else byShoot.set(key, [{ path: rel, sha256: hash }]);
   }
   for (const [key, list] of byShoot) {
+    alive();
     // shootFileOwner admits only paths of the output layout; read without following links.
     if (list.every((f) => { const content = tree.read(f.path); return content !== undefined && sha256(content) === f.sha256; })) shoots.set(key, filesDigest(list));
   }
@@ -76,36 +77,53 @@ export interface ReadBackData {
   readonly root: string;
   readonly record: string;
   readonly results: MessagePort;
-  /** [0] becomes 1 (and is notified) when the results are posted or the worker stops. */
+  /**
+   * [0] becomes 1 (and is notified) when the results are posted or the worker stops; [1] counts
+   * up while the worker works (ReadBack.result tells a slow worker from a gone one by it).
+   */
   readonly signal: Int32Array;
 }
+
+/** How long ReadBack.result waits for a sign of life from the worker before it reads back itself. */
+const SIGN_OF_LIFE_MS = 5000;
 
 /** readBack, in a worker thread started now; `result()` waits for it. */
 export class ReadBack {
   /** Starts reading back `outDir` for the record of `shard`; `undefined` when there is no record to read back. */
-  public static start(outDir: string, shard?: string): ReadBack | undefined {
+  public static start(outDir: string, shard?: string, signOfLifeMs = SIGN_OF_LIFE_MS): ReadBack | undefined {
     const record = recordPath(shard);
-    if (!fs.existsSync(path.join(outDir, record))) return undefined;
-    return new ReadBack(outDir, record);
+    const script = workerScript(__dirname, 'read-back-worker');
+    // No record: nothing to read back. No compiled worker (a partial build): read back in the run's own thread.
+    if (!fs.existsSync(path.join(outDir, record)) || !fs.existsSync(script)) return undefined;
+    return new ReadBack(outDir, record, script, signOfLifeMs);
   }
 
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private readonly port: MessagePort;
   private readonly worker: Worker;
   private done?: ReadBackResult;
 
-  private constructor(private readonly root: string, private readonly record: string) {
+  private constructor(private readonly root: string, private readonly record: string, script: string, private readonly signOfLifeMs: number) {
     const { port1, port2 } = new MessageChannel();
     const data: ReadBackData = { root, record, results: port2, signal: this.signal };
-    this.worker = new Worker(workerScript(__dirname, 'read-back-worker'), { workerData: data, transferList: [port2] });
+    this.worker = new Worker(script, { workerData: data, transferList: [port2] });
     this.worker.unref();
     this.port = port1;
   }
 
-  /** What the worker read back; if it stopped without posting it (an error, no memory), read back in this thread. */
+  /**
+   * What the worker read back. If it stopped without posting it (an error), or shows no sign of
+   * life for SIGN_OF_LIFE_MS (it never started, or was killed: no JavaScript of its own ran to say
+   * so, and this thread cannot wait for the event that would), read back in this thread.
+   */
   public result(): ReadBackResult {
     if (this.done) return this.done;
-    Atomics.wait(this.signal, 0, 0);
+    for (let beat = -1; Atomics.load(this.signal, 0) === 0;) {
+      const now = Atomics.load(this.signal, 1);
+      if (now === beat) break;
+      beat = now;
+      Atomics.wait(this.signal, 0, 0, this.signOfLifeMs);
+    }
     const message = receiveMessageOnPort(this.port)?.message as ReadBackResult | undefined;
     this.done = message ?? readBack(new OutputTree(this.root), this.record);
     this.close();
