@@ -4,6 +4,7 @@ import { writeFleet } from '../src/bench/fleet';
 import { OutputError } from '../src/validate/output';
 import { PreparedRun, prepareRun, renderRun } from '../src/pipeline/run';
 import { INLINE_RENDERS } from '../src/pipeline/shoot-renderer';
+import { RenderPool, ShootRenderSettings, renderShoot } from '../src/pipeline/render-pool';
 import { BIN } from './support/cli';
 import { readTree, tempDir } from './support/fixtures';
 
@@ -30,6 +31,27 @@ describe('rendering in worker threads', () => {
       expect(many.byWorkers).toBeGreaterThan(0);
       expect(many.files.map((f) => f.path)).toEqual(one.files.map((f) => f.path));
       expect(many.files).toEqual(one.files);
+    }
+  });
+
+  test('a chunk a worker claimed and never answered for is rendered by the main thread after a while', async () => {
+    const settings: ShootRenderSettings = { argoSyncWaves: false, installer: { ...prepared.installer, configMap: 'shared' } };
+    const pool = new RenderPool(1, settings, 1, 500);
+    // One chunk of every shoot: rendering it takes far longer than killing the worker does.
+    const jobs = prepared.shoots.map(({ shoot, runtimes }) => ({ shoot, runtimes, uninstalls: [] }));
+    const id = pool.submit(jobs);
+    const internals = pool as unknown as { claims: Int32Array; workers: { worker: { terminate(): Promise<number> } }[] };
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    while (Atomics.load(internals.claims, id) === 0) Atomics.wait(tick, 0, 0, 1);
+    await internals.workers[0].worker.terminate();
+    try {
+      const before = Date.now();
+      const shoots = pool.take(id);
+      expect(Date.now() - before).toBeLessThan(4000);
+      expect(shoots).toEqual(jobs.map((job) => renderShoot(job, settings)));
+      expect(pool.byWorkers).toBe(0);
+    } finally {
+      pool.close();
     }
   });
 

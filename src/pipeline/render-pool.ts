@@ -46,6 +46,9 @@ export function renderThreads(): number {
   return n;
 }
 
+/** How long a claimed chunk is waited for: rendering 8 shoots takes well under a second. */
+const GIVE_UP_MS = 60_000;
+
 /** What a worker posts back for a chunk of shoots: `skipped` when the main thread claimed it first. */
 export type ChunkResult =
   | { readonly id: number; readonly shoots: readonly ShootRendering[] }
@@ -66,7 +69,8 @@ export interface WorkerData {
  * Worker threads rendering chunks of shoots, driven synchronously from the main thread, which
  * renders too: every chunk goes to a worker, but whichever thread claims it first renders it, so
  * the main thread renders a chunk it needs that no worker has started, and, while a worker renders
- * the one it needs, newer chunks. It waits (Atomics.wait) only when no chunk is left unclaimed, and reads
+ * the one it needs, newer chunks. It waits (Atomics.wait) only when no chunk is left unclaimed (and
+ * for a claimed chunk at most GIVE_UP_MS, then renders it itself), and reads
  * the workers' results with receiveMessageOnPort: no event loop turn is needed, so the caller
  * still consumes one shoot's files at a time, in shoot order.
  */
@@ -82,8 +86,11 @@ export class RenderPool {
   /** Shoots the workers rendered (the rest the main thread did). */
   byWorkers = 0;
 
-  /** `chunks`: how many chunks the run submits at most. */
-  constructor(workers: number, private readonly settings: ShootRenderSettings, chunks: number) {
+  /**
+   * `chunks`: how many chunks the run submits at most; `giveUpMs`: how long take() waits for a
+   * chunk a worker claimed before it renders the chunk itself.
+   */
+  constructor(workers: number, private readonly settings: ShootRenderSettings, chunks: number, private readonly giveUpMs = GIVE_UP_MS) {
     this.claims = new Int32Array(new SharedArrayBuffer(4 * chunks));
     for (let i = 0; i < workers; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -120,7 +127,7 @@ export class RenderPool {
       return ahead;
     }
     if (this.claim(id)) return this.render(jobs);
-    this.byWorkers += jobs.length;
+    const since = Date.now();
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
       for (const w of this.workers) {
@@ -133,6 +140,7 @@ export class RenderPool {
       if (result) {
         this.done.delete(id);
         if ('error' in result) throw workerError(result.error);
+        this.byWorkers += jobs.length;
         return (result as { shoots: readonly ShootRendering[] }).shoots;
       }
       if (Atomics.load(this.signal, 1) > 0) throw new Error('a render worker thread stopped before the run ended');
@@ -141,7 +149,11 @@ export class RenderPool {
         this.ahead.set(newest, this.render(this.jobs.get(newest)!));
         continue;
       }
-      Atomics.wait(this.signal, 0, seen);
+      // A worker killed without running its exit handler (out of memory) never answers, and this
+      // thread cannot wait for the event that says so: after a while it renders the chunk itself.
+      const waited = Date.now() - since;
+      if (waited >= this.giveUpMs) return this.render(jobs);
+      Atomics.wait(this.signal, 0, seen, this.giveUpMs - waited);
     }
   }
 
